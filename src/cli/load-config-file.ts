@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadSettings } from '../core/settings/load-settings.ts';
+import type { Settings } from '../core/settings/settings-schema.ts';
+
+/** Reads and validates a config file with `TRUSTED_SERVER__*` overrides from the environment. */
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(file, [`cannot read the file (${code})`]);
+  }
+  return loadSettings(text, { source: file, env });
+}

@@ -1,0 +1,130 @@
+/**
+ * `trusted-server serve --config FILE [--host] [--port] [--workers N] [--dev] [--tls-cert --tls-key]`
+ */
+import cluster from 'node:cluster';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../core/log.ts';
+import { placeholderSecretKeys, secretValues } from '../core/settings/placeholders.ts';
+import type { Settings } from '../core/settings/settings-schema.ts';
+import { createConsoleLogger } from '../node/console-log.ts';
+import { startNodeServer, type RunningServer } from '../node/server.ts';
+import { loadConfigFile } from './load-config-file.ts';
+import { UsageError } from './usage.ts';
+
+export interface ServeOptions {
+  config: string;
+  host: string;
+  port: number;
+  workers: number;
+  dev: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Refuses sample secrets outside `--dev`; in dev, says so loudly. Returns false to refuse. */
+export function checkPlaceholders(settings: Settings, dev: boolean, log: Logger): boolean {
+  const keys = placeholderSecretKeys(settings);
+  if (keys.length === 0) return true;
+  if (!dev) {
+    log.error(
+      `refusing to start: placeholder secrets in ${keys.join(', ')}. ` +
+        'Set real values (or pass --dev for local development only).',
+    );
+    return false;
+  }
+  log.warn(
+    `!!! DEVELOPMENT MODE: placeholder secrets in ${keys.join(', ')}. ` +
+      'Anyone can forge signed URLs and credentials. Never expose this server publicly. !!!',
+  );
+  return true;
+}
+
+export async function serve(options: ServeOptions): Promise<number> {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key must be given together');
+  }
+  const settings = await loadConfigFile(options.config);
+  const log = createConsoleLogger(settings.logging.level, secretValues(settings));
+  if (cluster.isPrimary && !checkPlaceholders(settings, options.dev, log)) return 1;
+
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options.workers, log);
+
+  const tls =
+    options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) }
+      : undefined;
+  const running = await startNodeServer({
+    settings,
+    log,
+    host: options.host,
+    port: options.port,
+    ...(tls ? { tls } : {}),
+  });
+  // Handlers first, so a signal right after the "listening" line is still a graceful stop.
+  const stopped = untilSignal(running, log);
+  log.info('trusted-server listening', {
+    url: running.url,
+    origin: settings.publisher.origin_url,
+    pid: process.pid,
+  });
+  await stopped;
+  return 0;
+}
+
+/**
+ * Waits for SIGTERM/SIGINT, then shuts down gracefully. A second signal forces an exit, except in
+ * cluster workers, where the primary forwards the terminal's SIGINT as a SIGTERM too.
+ */
+export async function untilSignal(running: RunningServer, log: Logger): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        if (cluster.isWorker) return;
+        log.warn('second signal: exiting without waiting for in-flight requests', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      log.info('shutting down', { signal, pid: process.pid });
+      running.close().then(resolve, (error: unknown) => {
+        log.error('shutdown failed', { error: String(error) });
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  // A worker's IPC channel would keep it alive after its server has closed.
+  if (cluster.isWorker) cluster.worker?.disconnect();
+}
+
+/** N worker processes share the listening port (the cluster module distributes connections). */
+async function runPrimary(workers: number, log: Logger): Promise<number> {
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log.error('worker exited unexpectedly; replacing it', {
+      pid: worker.process.pid ?? null,
+      code,
+      signal,
+    });
+    cluster.fork();
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      const check = setInterval(() => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  return 0;
+}

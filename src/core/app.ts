@@ -1,0 +1,76 @@
+/**
+ * `createApp(settings, services)`: the whole Trusted Server as one web-standard function,
+ * `(request: Request) => Promise<Response>`, that every adapter calls.
+ *
+ * Per request: health check (before auth, for load balancers) → request context (trusted-proxy
+ * resolution, header sanitising, first-party host) → basic auth → route → error mapping →
+ * finalize headers. Everything that can be decided once is decided here, at creation.
+ */
+import { compileBasicAuth, unauthorizedResponse } from './auth/basic-auth.ts';
+import { errorResponse, toTsError } from './errors.ts';
+import { createFinalizer } from './finalize.ts';
+import {
+  buildHostMatcher,
+  buildTrustedProxies,
+  resolveRequestContext,
+  type RequestContext,
+} from './http/request-context.ts';
+import { buildRouteTable, matchRoute } from './routes.ts';
+import type { PlatformServices } from './services.ts';
+import type { Settings } from './settings/settings-schema.ts';
+import { planUpgrade, type UpgradePlan } from './upgrade.ts';
+
+export type App = ((request: Request) => Promise<Response>) & {
+  /** For adapters that can tunnel `Upgrade` requests (WebSocket): what to connect, or a refusal. */
+  upgrade(request: Request): Promise<UpgradePlan>;
+};
+
+export function createApp(settings: Settings, services: PlatformServices): App {
+  const hosts = buildHostMatcher(settings);
+  const trusted = buildTrustedProxies(settings);
+  const authorize = compileBasicAuth(settings);
+  const finalize = createFinalizer(settings);
+  const table = buildRouteTable(settings, services);
+  const log = services.log;
+
+  const contextFor = (request: Request): RequestContext =>
+    resolveRequestContext(request, services.connection(request), hosts, trusted);
+
+  const handle = async (request: Request): Promise<Response> => {
+    let path: string;
+    try {
+      path = new URL(request.url).pathname;
+    } catch {
+      return errorResponse(toTsError(new Error('unparseable request URL')));
+    }
+    if (path === '/health' && request.method === 'GET') {
+      return new Response('ok', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    }
+    const geo = services.geo(request);
+    try {
+      const ctx = contextFor(request);
+      if (!(await authorize(path, request.headers.get('authorization')))) {
+        return finalize(unauthorizedResponse(), geo);
+      }
+      const response = await matchRoute(table, request.method, path)(request, ctx);
+      return finalize(response, geo);
+    } catch (thrown) {
+      const error = toTsError(thrown);
+      if (request.signal.aborted) {
+        log.debug('request abandoned by client', { code: error.code, path });
+      } else if (error.status >= 500) {
+        log.error(error.message, { code: error.code, status: error.status, path });
+      } else {
+        log.info(error.message, { code: error.code, status: error.status, path });
+      }
+      return finalize(errorResponse(error), geo);
+    }
+  };
+
+  const upgrade = (request: Request): Promise<UpgradePlan> =>
+    planUpgrade(request, settings, contextFor, authorize, (response) =>
+      finalize(response, services.geo(request)),
+    );
+
+  return Object.assign(handle, { upgrade });
+}

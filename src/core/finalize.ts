@@ -1,0 +1,42 @@
+/**
+ * Headers every routed response carries (upstream `finalize_response`), applied in one place:
+ * geo, then `x-ts-version`, then the operator's `response_headers` (last write wins, so operators
+ * may deliberately override the managed ones).
+ */
+import type { GeoInfo } from './services.ts';
+import type { Settings } from './settings/settings-schema.ts';
+import { VERSION } from './version.ts';
+
+export function geoHeaders(geo: GeoInfo | null): Array<[string, string]> {
+  if (!geo) return [['x-geo-info-available', 'false']];
+  const out: Array<[string, string]> = [];
+  if (geo.city) out.push(['x-geo-city', geo.city]);
+  if (geo.country) out.push(['x-geo-country', geo.country]);
+  if (geo.continent) out.push(['x-geo-continent', geo.continent]);
+  if (geo.latitude !== undefined && geo.longitude !== undefined) {
+    out.push(['x-geo-coordinates', `${geo.latitude},${geo.longitude}`]);
+  }
+  if (geo.metroCode !== undefined && geo.metroCode > 0) {
+    out.push(['x-geo-metro-code', String(geo.metroCode)]);
+  }
+  if (geo.region) out.push(['x-geo-region', geo.region]);
+  out.push(['x-geo-info-available', 'true']);
+  return out;
+}
+
+export function createFinalizer(settings: Settings) {
+  const operatorHeaders = Object.entries(settings.response_headers);
+  return (response: Response, geo: GeoInfo | null): Response => {
+    let target = response;
+    try {
+      target.headers.set('x-ts-version', VERSION);
+    } catch {
+      // Immutable headers (a platform fetch response): copy once, then set.
+      target = new Response(response.body, response);
+      target.headers.set('x-ts-version', VERSION);
+    }
+    for (const [name, value] of geoHeaders(geo)) target.headers.set(name, value);
+    for (const [name, value] of operatorHeaders) target.headers.set(name, value);
+    return target;
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Platform capabilities, injected into core once. Core code never imports a platform module; what
+ * it needs from the runtime arrives here.
+ */
+import type { Logger } from './log.ts';
+
+export interface OriginTimeouts {
+  connectMs: number;
+  firstByteMs: number;
+  betweenBytesMs: number;
+}
+
+export interface OriginFetchOptions {
+  timeouts: OriginTimeouts;
+  /** Verify the origin's TLS certificate (`proxy.certificate_check`). */
+  verifyCertificate: boolean;
+  /** Aborted when the client goes away: the origin request must stop too. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends a request upstream and resolves with the response as soon as its headers arrive.
+ * The body must be the origin's bytes as sent: no decompression, no redirects followed.
+ * Rejects with a `TsError` (`origin_timeout`, `origin_unreachable`) on failure, and the body stream
+ * errors (never ends cleanly) if the origin fails mid-body.
+ */
+export type OriginFetch = (request: Request, options: OriginFetchOptions) => Promise<Response>;
+
+export interface ClientConnection {
+  /** The peer address of the TCP connection (before any trusted-proxy resolution). */
+  remoteAddress: string;
+  /** Whether this server terminated TLS for the request. */
+  tls: boolean;
+}
+
+export interface GeoInfo {
+  city?: string;
+  country?: string;
+  continent?: string;
+  latitude?: number;
+  longitude?: number;
+  metroCode?: number;
+  region?: string;
+}
+
+export interface PlatformServices {
+  fetchOrigin: OriginFetch;
+  connection(request: Request): ClientConnection;
+  /** Geo data for the client, or null where the platform has none (Node). */
+  geo(request: Request): GeoInfo | null;
+  log: Logger;
+  /** Milliseconds since the epoch. Injected so tests and edges control time. */
+  now(): number;
+}

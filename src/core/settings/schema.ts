@@ -1,0 +1,491 @@
+/**
+ * A small, typed schema language for the configuration.
+ *
+ * Why not a general validation library: configuration errors here must name the exact key path,
+ * suggest the nearest known key for a typo, say which environment variable a value came from,
+ * coerce environment strings by the *target* type (an env var is always a string), and never echo
+ * a secret. Expressing those four rules on top of a generic validator took more code than this file.
+ */
+import { Secret } from './secret.ts';
+import { nearest } from './suggest.ts';
+
+/** A value that came from a `TRUSTED_SERVER__…` environment variable: always a string. */
+export class EnvValue {
+  readonly raw: string;
+  readonly variable: string;
+  constructor(raw: string, variable: string) {
+    this.raw = raw;
+    this.variable = variable;
+  }
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+  /** The environment variable the bad value came from, when it came from one. */
+  variable?: string;
+}
+
+export class ParseContext {
+  readonly issues: Issue[] = [];
+
+  report(path: string, message: string, value?: unknown): void {
+    const issue: Issue = { path, message };
+    if (value instanceof EnvValue) issue.variable = value.variable;
+    this.issues.push(issue);
+  }
+}
+
+/** Parses one raw value (from TOML or the environment) into a typed one. */
+export interface Field<T> {
+  readonly description: string;
+  readonly secret: boolean;
+  /** Value used when the key is absent. `undefined` with `required` means "must be given". */
+  readonly fallback: (() => T) | undefined;
+  readonly required: boolean;
+  parse(value: unknown, path: string, ctx: ParseContext): T | undefined;
+}
+
+export type Infer<F> = F extends Field<infer T> ? T : never;
+
+const INVALID = undefined;
+
+export function makeFieldFrom<T>(
+  description: string,
+  parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined,
+  secret = false,
+): FieldBuilder<T> {
+  return new FieldBuilder<T>(description, parse, secret, undefined, true);
+}
+
+/** Fluent wrapper so schemas read `str().default('x')`, `int({ min: 1 }).optional()`. */
+export class FieldBuilder<T> implements Field<T> {
+  readonly description: string;
+  readonly secret: boolean;
+  readonly fallback: (() => T) | undefined;
+  readonly required: boolean;
+  readonly #parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined;
+
+  constructor(
+    description: string,
+    parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined,
+    secret: boolean,
+    fallback: (() => T) | undefined,
+    required: boolean,
+  ) {
+    this.description = description;
+    this.#parse = parse;
+    this.secret = secret;
+    this.fallback = fallback;
+    this.required = required;
+  }
+
+  parse(value: unknown, path: string, ctx: ParseContext): T | undefined {
+    return this.#parse(value, path, ctx);
+  }
+
+  default(value: T | (() => T)): FieldBuilder<T> {
+    const fallback = typeof value === 'function' ? (value as () => T) : () => value;
+    return new FieldBuilder(this.description, this.#parse, this.secret, fallback, false);
+  }
+
+  /** For tables: when absent, behave as if written empty (so every key takes its default). */
+  orEmpty(): FieldBuilder<T> {
+    const parse = this.#parse;
+    return new FieldBuilder<T>(
+      this.description,
+      parse,
+      this.secret,
+      () => {
+        const value = parse({}, '', new ParseContext());
+        if (value === INVALID) throw new Error(`${this.description} has no complete default`);
+        return value;
+      },
+      false,
+    );
+  }
+
+  optional(): FieldBuilder<T | undefined> {
+    return new FieldBuilder<T | undefined>(
+      this.description,
+      this.#parse,
+      this.secret,
+      () => undefined,
+      false,
+    );
+  }
+
+  /** Adds a check run after a successful parse; return an error message or nothing. */
+  check(test: (value: T) => string | undefined): FieldBuilder<T> {
+    const parse = this.#parse;
+    return new FieldBuilder<T>(
+      this.description,
+      (value, path, ctx) => {
+        const parsed = parse(value, path, ctx);
+        if (parsed === INVALID) return INVALID;
+        const problem = test(parsed);
+        if (problem !== undefined) {
+          ctx.report(path, problem, value);
+          return INVALID;
+        }
+        return parsed;
+      },
+      this.secret,
+      this.fallback,
+      this.required,
+    );
+  }
+}
+
+function unwrap(value: unknown): unknown {
+  return value instanceof EnvValue ? value.raw : value;
+}
+
+function describeValue(value: unknown): string {
+  const raw = unwrap(value);
+  if (Array.isArray(raw)) return 'an array';
+  if (raw === null) return 'null';
+  if (typeof raw === 'object') return 'a table';
+  if (typeof raw === 'string') return `the string ${JSON.stringify(truncate(raw))}`;
+  return `${typeof raw} ${typeof raw === 'bigint' ? raw.toString() : JSON.stringify(raw)}`;
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function str(options: { nonEmpty?: boolean } = {}): FieldBuilder<string> {
+  return makeFieldFrom('string', (value, path, ctx) => {
+    const raw = unwrap(value);
+    if (typeof raw !== 'string') {
+      ctx.report(path, `expected a string, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    if ((options.nonEmpty ?? true) && raw.trim() === '') {
+      ctx.report(path, 'must not be empty', value);
+      return INVALID;
+    }
+    return raw;
+  });
+}
+
+/** A string that must never be printed: parsed into a {@link Secret}. */
+export function secret(): FieldBuilder<Secret> {
+  return makeFieldFrom(
+    'secret string',
+    (value, path, ctx) => {
+      const raw = unwrap(value);
+      if (typeof raw !== 'string') {
+        // Never echo the value of a secret field, even a mistyped one.
+        ctx.report(path, 'expected a string (value hidden: secret)', value);
+        return INVALID;
+      }
+      if (raw.trim() === '') {
+        ctx.report(path, 'must not be empty', value);
+        return INVALID;
+      }
+      return new Secret(raw);
+    },
+    true,
+  );
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+export function bool(): FieldBuilder<boolean> {
+  return makeFieldFrom('boolean', (value, path, ctx) => {
+    if (typeof value === 'boolean') return value;
+    if (value instanceof EnvValue) {
+      const word = value.raw.trim().toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+    }
+    ctx.report(path, `expected true or false, got ${describeValue(value)}`, value);
+    return INVALID;
+  });
+}
+
+export function int(options: { min?: number; max?: number } = {}): FieldBuilder<number> {
+  return makeFieldFrom('integer', (value, path, ctx) => {
+    let number: number | undefined;
+    if (typeof value === 'number' || typeof value === 'bigint') number = Number(value);
+    else if (value instanceof EnvValue && /^\s*-?\d+\s*$/.test(value.raw))
+      number = Number(value.raw);
+    if (number === undefined || !Number.isSafeInteger(number)) {
+      ctx.report(path, `expected an integer, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    if (options.min !== undefined && number < options.min) {
+      ctx.report(path, `must be at least ${options.min}, got ${number}`, value);
+      return INVALID;
+    }
+    if (options.max !== undefined && number > options.max) {
+      ctx.report(path, `must be at most ${options.max}, got ${number}`, value);
+      return INVALID;
+    }
+    return number;
+  });
+}
+
+export function num(options: { min?: number } = {}): FieldBuilder<number> {
+  return makeFieldFrom('number', (value, path, ctx) => {
+    let number: number | undefined;
+    if (typeof value === 'number') number = value;
+    else if (value instanceof EnvValue && value.raw.trim() !== '') number = Number(value.raw);
+    if (number === undefined || !Number.isFinite(number)) {
+      ctx.report(path, `expected a number, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    if (options.min !== undefined && number < options.min) {
+      ctx.report(path, `must be at least ${options.min}, got ${number}`, value);
+      return INVALID;
+    }
+    return number;
+  });
+}
+
+/** An absolute http(s) URL, kept as the string the operator wrote. */
+export function httpUrl(): FieldBuilder<string> {
+  return str().check((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return `must be an absolute URL, got ${JSON.stringify(truncate(text))}`;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return `must be an http:// or https:// URL, got ${JSON.stringify(truncate(text))}`;
+    }
+    return undefined;
+  });
+}
+
+/** A regular expression, compiled once at load so a bad pattern fails the start, not a request. */
+export function regex(): FieldBuilder<RegExp> {
+  return makeFieldFrom('regular expression', (value, path, ctx) => {
+    const raw = unwrap(value);
+    if (typeof raw !== 'string' || raw === '') {
+      ctx.report(path, `expected a non-empty regular expression string`, value);
+      return INVALID;
+    }
+    try {
+      return new RegExp(raw, 'u');
+    } catch (error) {
+      ctx.report(path, `invalid regular expression: ${(error as Error).message}`, value);
+      return INVALID;
+    }
+  });
+}
+
+export function oneOf<const T extends string>(choices: readonly T[]): FieldBuilder<T> {
+  return makeFieldFrom(`one of ${choices.join(', ')}`, (value, path, ctx) => {
+    const raw = unwrap(value);
+    if (typeof raw === 'string' && (choices as readonly string[]).includes(raw)) return raw as T;
+    const hint = typeof raw === 'string' ? nearest(raw, choices) : undefined;
+    ctx.report(
+      path,
+      `expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describeValue(value)}` +
+        (hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''),
+      value,
+    );
+    return INVALID;
+  });
+}
+
+/** Any JSON-like value, passed through (for free-form blobs such as bidder params). */
+export function json(): FieldBuilder<unknown> {
+  return makeFieldFrom('any value', (value) => {
+    if (value instanceof EnvValue) {
+      try {
+        return JSON.parse(value.raw) as unknown;
+      } catch {
+        return value.raw;
+      }
+    }
+    return value;
+  });
+}
+
+/** Interprets an environment string as a list: a JSON array, or comma-separated items. */
+function envList(value: EnvValue): unknown[] {
+  const text = value.raw.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // Not JSON: `[a, b]` is read as a bracketed comma list below.
+    }
+    return splitList(text.slice(1, text.endsWith(']') ? -1 : undefined), value.variable);
+  }
+  return splitList(text, value.variable);
+}
+
+function splitList(text: string, variable: string): EnvValue[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => new EnvValue(part, variable));
+}
+
+/** Indexed env form (`…__0=a`, `…__1=b`) arrives as an object with numeric keys. */
+function indexedToArray(value: Record<string, unknown>): unknown[] | undefined {
+  const keys = Object.keys(value);
+  if (keys.length === 0 || !keys.every((key) => /^\d+$/.test(key))) return undefined;
+  return keys.sort((a, b) => Number(a) - Number(b)).map((key) => value[key]);
+}
+
+export function array<T>(item: Field<T>): FieldBuilder<T[]> {
+  return makeFieldFrom(`array of ${item.description}`, (value, path, ctx) => {
+    let items: unknown[] | undefined;
+    if (Array.isArray(value)) items = value;
+    else if (value instanceof EnvValue) {
+      items = envList(value).map((entry) =>
+        entry instanceof EnvValue ? entry : jsonToEnvLeaves(entry, value.variable),
+      );
+    } else if (isPlainObject(value)) items = indexedToArray(value);
+    if (items === undefined) {
+      ctx.report(path, `expected an array, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    const out: T[] = [];
+    let ok = true;
+    items.forEach((entry, index) => {
+      const parsed = item.parse(entry, `${path}[${index}]`, ctx);
+      if (parsed === INVALID && entry !== undefined) ok = false;
+      else if (parsed !== INVALID) out.push(parsed);
+    });
+    return ok ? out : INVALID;
+  });
+}
+
+/** A table of string → T whose keys are free (header names, bidder names). */
+export function map<T>(valueField: Field<T>): FieldBuilder<Record<string, T>> {
+  return makeFieldFrom(`table of ${valueField.description}`, (value, path, ctx) => {
+    let table: unknown = value;
+    if (value instanceof EnvValue) {
+      const text = value.raw.trim();
+      if (text === '' || text === 'null') return {};
+      try {
+        table = jsonToEnvLeaves(JSON.parse(text), value.variable, true);
+      } catch {
+        table = undefined;
+      }
+      if (!isPlainObject(table)) {
+        ctx.report(path, `expected a JSON object such as {"Name":"value"}`, value);
+        return INVALID;
+      }
+    }
+    if (!isPlainObject(table)) {
+      ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    const out: Record<string, T> = {};
+    let ok = true;
+    for (const [key, entry] of Object.entries(table)) {
+      const parsed = valueField.parse(entry, `${path}.${key}`, ctx);
+      if (parsed === INVALID) ok = false;
+      else out[key] = parsed;
+    }
+    return ok ? out : INVALID;
+  });
+}
+
+/** Strings inside a JSON value from the environment keep their env origin for error messages. */
+function jsonToEnvLeaves(value: unknown, variable: string, keepStrings = false): unknown {
+  if (typeof value === 'string') return keepStrings ? value : new EnvValue(value, variable);
+  if (Array.isArray(value))
+    return value.map((entry) => jsonToEnvLeaves(entry, variable, keepStrings));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, entry]) => [
+        key,
+        jsonToEnvLeaves(entry, variable, keepStrings),
+      ]),
+    );
+  }
+  return value;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof EnvValue)
+  );
+}
+
+export type Shape = Record<string, Field<unknown>>;
+export type InferShape<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+
+/**
+ * A table with a fixed set of keys. Unknown keys are errors that name the nearest known key, so
+ * a typo never silently disables a feature.
+ */
+export function object<S extends Shape>(
+  shape: S,
+  description = 'table',
+): FieldBuilder<InferShape<S>> {
+  const known = Object.keys(shape);
+  return makeFieldFrom(description, (value, path, ctx) => {
+    let table: unknown = value;
+    if (value instanceof EnvValue) {
+      try {
+        table = jsonToEnvLeaves(JSON.parse(value.raw), value.variable);
+      } catch {
+        table = undefined;
+      }
+    }
+    if (!isPlainObject(table)) {
+      ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
+      return INVALID;
+    }
+    let ok = true;
+    for (const key of Object.keys(table)) {
+      if (key in shape) continue;
+      const hint = nearest(key, known);
+      const entry = table[key];
+      ctx.report(
+        join(path, key),
+        `unknown key` + (hint ? `; did you mean "${hint}"?` : `; known keys: ${known.join(', ')}`),
+        entry instanceof EnvValue ? entry : firstEnvLeaf(entry),
+      );
+      ok = false;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(shape)) {
+      const entry = table[key];
+      const keyPath = join(path, key);
+      if (entry === undefined) {
+        if (field.fallback) out[key] = field.fallback();
+        else if (field.required) {
+          ctx.report(keyPath, `missing required ${field.description}`);
+          ok = false;
+        }
+        continue;
+      }
+      const parsed = field.parse(entry, keyPath, ctx);
+      if (parsed === INVALID) ok = false;
+      else out[key] = parsed;
+    }
+    return ok ? (out as InferShape<S>) : INVALID;
+  });
+}
+
+function firstEnvLeaf(value: unknown): EnvValue | undefined {
+  if (value instanceof EnvValue) return value;
+  if (isPlainObject(value)) {
+    for (const entry of Object.values(value)) {
+      const leaf = firstEnvLeaf(entry);
+      if (leaf) return leaf;
+    }
+  }
+  return undefined;
+}
+
+export function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * `GET /static/tsjs=<name>`: the browser bundle, with a content-hash ETag so browsers and CDNs
+ * revalidate cheaply. Built once per process: the body and its hash never change at runtime.
+ */
+import { TSJS_MODULES } from './tsjs-bundle.generated.ts';
+
+export const TSJS_PATH_PREFIX = '/static/tsjs=';
+const UNIFIED_NAMES = new Set(['tsjs-unified.min.js', 'tsjs-unified.js']);
+
+const CACHE_HEADERS = {
+  'cache-control':
+    'public, max-age=300, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400',
+  'surrogate-control': 'max-age=300',
+  vary: 'Accept-Encoding',
+};
+
+export interface TsjsBundle {
+  body: Uint8Array;
+  /** Lowercase hex SHA-256 of the body: the `?v=` of the injected URL and the ETag. */
+  hash: string;
+}
+
+/** The unified bundle: `core` first, then the enabled modules in order, joined as upstream does. */
+export async function buildUnifiedBundle(moduleIds: readonly string[] = []): Promise<TsjsBundle> {
+  const parts = [TSJS_MODULES.core, ...moduleIds.flatMap((id) => TSJS_MODULES[id] ?? [])];
+  const body = new TextEncoder().encode(parts.join(';\n'));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
+  const hash = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return { body, hash };
+}
+
+export function tsjsScriptSrc(bundle: TsjsBundle): string {
+  return `${TSJS_PATH_PREFIX}tsjs-unified.min.js?v=${bundle.hash}`;
+}
+
+/** RFC 9110 §13.1.2: a list of entity tags (weak comparison) or `*`. */
+export function ifNoneMatchHits(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
+}
+
+export function createTsjsRoute(bundle: Promise<TsjsBundle>) {
+  return async (request: Request, url: URL): Promise<Response> => {
+    const name = url.pathname.slice(TSJS_PATH_PREFIX.length);
+    if (!UNIFIED_NAMES.has(name)) {
+      return new Response('Not Found', {
+        status: 404,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
+    }
+    const { body, hash } = await bundle;
+    const etag = `"sha256-${hash}"`;
+    if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) {
+      return new Response(null, { status: 304, headers: { etag, ...CACHE_HEADERS } });
+    }
+    return new Response(request.method === 'HEAD' ? null : body, {
+      status: 200,
+      headers: {
+        'content-type': 'application/javascript; charset=utf-8',
+        'content-length': String(body.byteLength),
+        etag,
+        ...CACHE_HEADERS,
+      },
+    });
+  };
+}

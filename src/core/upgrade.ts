@@ -1,0 +1,39 @@
+/**
+ * `Upgrade` requests (WebSocket) cannot be expressed as a fetch; adapters that can tunnel raw
+ * bytes ask core what to connect to. Core applies the same auth, host and header rules as for any
+ * other proxied request and returns the origin target and the headers to send.
+ */
+import type { BasicAuthCheck } from './auth/basic-auth.ts';
+import { unauthorizedResponse } from './auth/basic-auth.ts';
+import type { RequestContext } from './http/request-context.ts';
+import { buildOriginHeaders, originUrl } from './proxy/origin-request.ts';
+import type { Settings } from './settings/settings-schema.ts';
+
+export type UpgradePlan =
+  { kind: 'tunnel'; url: URL; headers: Headers } | { kind: 'refuse'; response: Response };
+
+export async function planUpgrade(
+  request: Request,
+  settings: Settings,
+  contextFor: (request: Request) => RequestContext,
+  authorize: BasicAuthCheck,
+  finalize: (response: Response) => Response,
+): Promise<UpgradePlan> {
+  const ctx = contextFor(request);
+  if (!(await authorize(ctx.url.pathname, request.headers.get('authorization')))) {
+    return { kind: 'refuse', response: finalize(unauthorizedResponse()) };
+  }
+  const protocol = request.headers.get('upgrade');
+  if (!protocol || protocol.toLowerCase() !== 'websocket') {
+    return {
+      kind: 'refuse',
+      response: finalize(new Response('Unsupported upgrade\n', { status: 400 })),
+    };
+  }
+  const origin = { base: new URL(settings.publisher.origin_url) };
+  const headers = buildOriginHeaders(ctx, origin);
+  // Hop-by-hop removal dropped these; a tunnel is the one place they must survive.
+  headers.set('connection', 'Upgrade');
+  headers.set('upgrade', protocol);
+  return { kind: 'tunnel', url: originUrl(ctx, origin), headers };
+}

@@ -1,0 +1,102 @@
+/**
+ * Node `IncomingMessage` → web `Request`, and web `Response` → Node `ServerResponse`, with
+ * backpressure on both bodies and cancellation when the client goes away.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toWebStream } from './origin-fetch.ts';
+
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
+export class BadRequestLine extends Error {}
+
+export function toWebRequest(req: IncomingMessage, tls: boolean, signal: AbortSignal): Request {
+  const target = req.url ?? '/';
+  const host = req.headers.host;
+  // The URL's authority only gives Request a valid absolute URL; core decides the real host.
+  const base = `${tls ? 'https' : 'http'}://${host && HOST_PATTERN.test(host) ? host : 'invalid.localhost'}`;
+  let url: URL;
+  if (target.startsWith('/')) url = new URL(target, base);
+  else if (/^https?:\/\//i.test(target)) {
+    const absolute = new URL(target); // absolute-form: keep only path and query
+    url = new URL(`${absolute.pathname}${absolute.search}`, base);
+  } else throw new BadRequestLine(`unsupported request target form`);
+
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    headers.append(raw[i] as string, raw[i + 1] as string);
+
+  const method = req.method ?? 'GET';
+  const hasBody =
+    method !== 'GET' &&
+    method !== 'HEAD' &&
+    (req.headers['transfer-encoding'] !== undefined ||
+      Number(req.headers['content-length'] ?? '0') > 0);
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
+  if (hasBody) {
+    init.body = toWebStream(req);
+    init.duplex = 'half';
+  }
+  return new Request(url, init);
+}
+
+/**
+ * Streams `response` into `res`. Resolves with the number of body bytes written. If the body
+ * errors after headers went out, the connection is destroyed so the client sees a truncated
+ * response (no terminal chunk) rather than a clean, silently short one.
+ */
+export async function writeWebResponse(
+  res: ServerResponse,
+  response: Response,
+  extraHeaders: Record<string, string> = {},
+): Promise<number> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (name === 'set-cookie') continue;
+    headers[name] = value;
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  Object.assign(headers, extraHeaders);
+  res.writeHead(response.status, headers);
+
+  if (!response.body) {
+    res.end();
+    return 0;
+  }
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let bytes = 0;
+  const onClose = () => {
+    if (!res.writableFinished)
+      reader.cancel(new Error('client closed the connection')).catch(() => {});
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      bytes += value.byteLength;
+      if (!res.write(value)) await drained(res);
+    }
+    if (!res.destroyed) res.end();
+  } catch (error) {
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  } finally {
+    res.off('close', onClose);
+  }
+  return bytes;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
