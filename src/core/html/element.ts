@@ -1,0 +1,301 @@
+/**
+ * What handlers see: views over the bytes of a tag or a text, valid only while the handler runs
+ * (or until the promise it returned settles). Reading is lazy: a value is decoded only when asked.
+ *
+ * Attribute values are handed over **raw**, exactly as written in the document (entities are not
+ * decoded: `&amp;` stays `&amp;`), as lol_html and Cloudflare's HTMLRewriter do. A value a
+ * handler sets is written back raw too, as `name="value"` with `"` escaped as `&quot;`, keeping the
+ * attribute's original name spelling; untouched attributes keep their original bytes.
+ */
+import { foldedName, toLower } from './bytes.ts';
+import { NO_VALUE, type Tag } from './tag-scanner.ts';
+import { decodeText, encodeText, encodeUtf8, type DecodedText } from './text-codec.ts';
+
+/** 0x20 for ASCII capitals, so `name` may be given in any case. */
+function lowerBit(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? 0x20 : 0;
+}
+
+export type Awaitable = void | Promise<void>;
+
+export interface Element {
+  /** Lowercase tag name. */
+  readonly tagName: string;
+  /** `<br/>`-style self-closing flag as written. */
+  readonly selfClosing: boolean;
+  /** Raw values, in document order, names lowercased. */
+  readonly attributes: ReadonlyArray<readonly [string, string]>;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+  setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
+  /** Insert raw HTML before the start tag / after the start tag / before the end tag / after the end tag. */
+  before(html: string): void;
+  prepend(html: string): void;
+  append(html: string): void;
+  after(html: string): void;
+  /** Remove the element and everything up to its end tag. */
+  remove(): void;
+}
+
+export interface EndTag {
+  readonly name: string;
+  before(html: string): void;
+  after(html: string): void;
+  remove(): void;
+}
+
+export interface TextContent {
+  /** The element whose text this is (`script`, `style`, …). */
+  readonly tagName: string;
+  /** The element's whole text (decoded as UTF-8, or byte-per-char if it is not valid UTF-8). */
+  readonly text: string;
+  replace(text: string): void;
+}
+
+export interface DocumentEnd {
+  append(html: string): void;
+}
+
+const QUOTE_ESCAPE = /"/g;
+
+interface Change {
+  index: number;
+  /** New raw value, or null when removed. */
+  value: string | null;
+  binary: boolean;
+}
+
+export class ElementView implements Element {
+  readonly tagName: string;
+  readonly #tag: Tag;
+  readonly #utf8: boolean;
+  /** Decoded values by attribute index, filled as handlers ask. */
+  #decoded: Array<DecodedText | undefined> | undefined;
+  #changes: Change[] | undefined;
+  #added: Array<[string, string]> | undefined;
+  beforeHtml: Uint8Array[] | undefined;
+  prependHtml: Uint8Array[] | undefined;
+  appendHtml: Uint8Array[] | undefined;
+  afterHtml: Uint8Array[] | undefined;
+  removed = false;
+
+  constructor(tag: Tag, tagName: string, utf8: boolean) {
+    this.#tag = tag;
+    this.tagName = tagName;
+    this.#utf8 = utf8;
+  }
+
+  get selfClosing(): boolean {
+    return this.#tag.selfClosing;
+  }
+
+  /** True when the start tag's own bytes must be re-serialised. */
+  get modified(): boolean {
+    return this.#changes !== undefined || this.#added !== undefined;
+  }
+
+  get needsEnd(): boolean {
+    return this.removed || this.appendHtml !== undefined || this.afterHtml !== undefined;
+  }
+
+  get attributes(): ReadonlyArray<readonly [string, string]> {
+    const tag = this.#tag;
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < tag.attrCount; i++) {
+      const value = this.#valueAt(i);
+      if (value !== null) out.push([foldedName(tag.buf, tag.attrNameStart(i), tag.attrNameEnd(i)), value]);
+    }
+    if (this.#added) for (const pair of this.#added) out.push(pair);
+    return out;
+  }
+
+  #find(name: string): number {
+    const tag = this.#tag;
+    const buf = tag.buf;
+    const length = name.length;
+    for (let i = 0; i < tag.attrCount; i++) {
+      const start = tag.attrNameStart(i);
+      if (tag.attrNameEnd(i) - start !== length) continue;
+      let k = 0;
+      while (k < length && toLower(buf[start + k] as number) === (name.charCodeAt(k) | lowerBit(name.charCodeAt(k)))) k++;
+      if (k === length) return i;
+    }
+    return -1;
+  }
+
+  #change(index: number): Change | undefined {
+    const changes = this.#changes;
+    if (changes === undefined) return undefined;
+    for (const change of changes) if (change.index === index) return change;
+    return undefined;
+  }
+
+  #decode(index: number): DecodedText {
+    const cache = (this.#decoded ??= []);
+    let decoded = cache[index];
+    if (decoded === undefined) {
+      const tag = this.#tag;
+      decoded =
+        tag.attrQuote(index) === NO_VALUE
+          ? { text: '', binary: false }
+          : decodeText(tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index)), this.#utf8);
+      cache[index] = decoded;
+    }
+    return decoded;
+  }
+
+  #valueAt(index: number): string | null {
+    const change = this.#change(index);
+    if (change) return change.value;
+    return this.#decode(index).text;
+  }
+
+  getAttribute(name: string): string | null {
+    const index = this.#find(name);
+    if (index === -1) {
+      if (this.#added === undefined) return null;
+      const lower = name.toLowerCase();
+      return this.#added.find(([added]) => added === lower)?.[1] ?? null;
+    }
+    return this.#valueAt(index);
+  }
+
+  hasAttribute(name: string): boolean {
+    return this.getAttribute(name) !== null;
+  }
+
+  setAttribute(name: string, value: string): void {
+    const index = this.#find(name);
+    if (index === -1) {
+      const lower = name.toLowerCase();
+      const added = (this.#added ??= []);
+      const existing = added.find(([entry]) => entry === lower);
+      if (existing) existing[1] = value;
+      else added.push([lower, value]);
+      return;
+    }
+    const change = this.#change(index);
+    if (change) change.value = value;
+    // Keep a byte-transparent value byte-transparent (see text-codec.ts).
+    else (this.#changes ??= []).push({ index, value, binary: this.#decode(index).binary });
+  }
+
+  removeAttribute(name: string): void {
+    const tag = this.#tag;
+    const lower = name.toLowerCase();
+    for (let i = 0; i < tag.attrCount; i++) {
+      if (foldedName(tag.buf, tag.attrNameStart(i), tag.attrNameEnd(i)) !== lower) continue;
+      const change = this.#change(i);
+      if (change) change.value = null;
+      else (this.#changes ??= []).push({ index: i, value: null, binary: false });
+    }
+    if (this.#added) this.#added = this.#added.filter(([added]) => added !== lower);
+  }
+
+  before(html: string): void {
+    (this.beforeHtml ??= []).push(encodeUtf8(html));
+  }
+  prepend(html: string): void {
+    (this.prependHtml ??= []).push(encodeUtf8(html));
+  }
+  append(html: string): void {
+    (this.appendHtml ??= []).push(encodeUtf8(html));
+  }
+  after(html: string): void {
+    (this.afterHtml ??= []).push(encodeUtf8(html));
+  }
+  remove(): void {
+    this.removed = true;
+  }
+
+  /** The start tag's bytes with this view's attribute changes applied; untouched parts verbatim. */
+  serialize(): Uint8Array[] {
+    const tag = this.#tag;
+    const buf = tag.buf;
+    const parts: Uint8Array[] = [];
+    let cursor = tag.start;
+    const sorted = this.#changes ? [...this.#changes].sort((a, b) => a.index - b.index) : [];
+    for (const change of sorted) {
+      const start = tag.attrStart(change.index);
+      parts.push(buf.subarray(cursor, start));
+      if (change.value !== null) {
+        // Leading whitespace and the name as written, then the new value.
+        parts.push(buf.subarray(start, tag.attrNameEnd(change.index)));
+        parts.push(encodeText(`="${change.value.replace(QUOTE_ESCAPE, '&quot;')}"`, change.binary));
+      }
+      cursor = tag.attrEnd(change.index);
+    }
+    if (this.#added !== undefined && this.#added.length > 0) {
+      // New attributes go before the closing `/>` or `>`.
+      const close = tag.end - (tag.selfClosing ? 2 : 1);
+      let insertAt = close;
+      while (insertAt > cursor && isTrailingSpace(buf[insertAt - 1] as number)) insertAt--;
+      parts.push(buf.subarray(cursor, insertAt));
+      for (const [name, value] of this.#added) {
+        parts.push(encodeUtf8(` ${name}="${value.replace(QUOTE_ESCAPE, '&quot;')}"`));
+      }
+      cursor = insertAt;
+    }
+    parts.push(buf.subarray(cursor, tag.end));
+    return parts;
+  }
+}
+
+function isTrailingSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x09 || byte === 0x0c || byte === 0x0d;
+}
+
+export class EndTagView implements EndTag {
+  readonly name: string;
+  beforeHtml: Uint8Array[] = [];
+  afterHtml: Uint8Array[] = [];
+  removed = false;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+  before(html: string): void {
+    this.beforeHtml.push(encodeUtf8(html));
+  }
+  after(html: string): void {
+    this.afterHtml.push(encodeUtf8(html));
+  }
+  remove(): void {
+    this.removed = true;
+  }
+}
+
+export class TextView implements TextContent {
+  readonly tagName: string;
+  readonly #bytes: Uint8Array;
+  readonly #utf8: boolean;
+  #decoded: { text: string; binary: boolean } | undefined;
+  replacement: Uint8Array | undefined;
+
+  constructor(tagName: string, bytes: Uint8Array, utf8: boolean) {
+    this.tagName = tagName;
+    this.#bytes = bytes;
+    this.#utf8 = utf8;
+  }
+
+  get text(): string {
+    this.#decoded ??= decodeText(this.#bytes, this.#utf8);
+    return this.#decoded.text;
+  }
+
+  replace(text: string): void {
+    if (text === this.text) {
+      this.replacement = undefined; // Unchanged: the original bytes are written.
+      return;
+    }
+    this.replacement = encodeText(text, this.#decoded?.binary ?? false);
+  }
+}
+
+export class DocumentEndView implements DocumentEnd {
+  html: Uint8Array[] = [];
+  append(html: string): void {
+    this.html.push(encodeUtf8(html));
+  }
+}

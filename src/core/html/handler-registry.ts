@@ -1,0 +1,104 @@
+/**
+ * Registered handlers and the per-tag lookup of which apply. Lookup is built for the common rule
+ * sets (a handful of `[attr]` selectors): attribute names are compared as bytes against the tag's
+ * attributes, with no strings made for tags nothing is interested in.
+ */
+import { toLower } from './bytes.ts';
+import type { Awaitable, DocumentEnd, Element, EndTag, TextContent } from './element.ts';
+import { parseSelector, type Selector } from './selectors.ts';
+import { NO_VALUE, type Tag } from './tag-scanner.ts';
+import { decodeText } from './text-codec.ts';
+
+export type ElementHandler = (element: Element) => Awaitable;
+export type TextHandler = (text: TextContent) => Awaitable;
+export type EndTagHandler = (end: EndTag) => Awaitable;
+export type DocumentEndHandler = (document: DocumentEnd) => Awaitable;
+
+export interface Registered<H> {
+  selector: Selector;
+  handler: H;
+}
+
+const selectorCache = new Map<string, Selector>();
+
+export function compileSelector(source: string): Selector {
+  let selector = selectorCache.get(source);
+  if (!selector) {
+    selector = parseSelector(source);
+    if (selectorCache.size < 1000) selectorCache.set(source, selector);
+  }
+  return selector;
+}
+
+export class HandlerRegistry {
+  readonly elements: Array<Registered<ElementHandler>> = [];
+  readonly texts: Array<Registered<TextHandler>> = [];
+  readonly endTags: Array<{ name: string | undefined; handler: EndTagHandler }> = [];
+  readonly documentEnds: DocumentEndHandler[] = [];
+
+  addElement(selector: string, handler: ElementHandler): void {
+    this.elements.push({ selector: compileSelector(selector), handler });
+  }
+
+  addText(selector: string, handler: TextHandler): void {
+    this.texts.push({ selector: compileSelector(selector), handler });
+  }
+
+  addEndTag(name: string, handler: EndTagHandler): void {
+    const lower = name.trim().toLowerCase();
+    this.endTags.push({ name: lower === '*' ? undefined : lower, handler });
+  }
+
+  matchElements(tag: Tag, name: string, utf8: boolean): Array<Registered<ElementHandler>> {
+    return match(this.elements, tag, name, utf8);
+  }
+
+  matchTexts(tag: Tag, name: string, utf8: boolean): Array<Registered<TextHandler>> {
+    return this.texts.length === 0 ? NONE : match(this.texts, tag, name, utf8);
+  }
+
+  matchEndTags(name: string): EndTagHandler[] {
+    if (this.endTags.length === 0) return NONE;
+    const out: EndTagHandler[] = [];
+    for (const entry of this.endTags) {
+      if (entry.name === undefined || entry.name === name) out.push(entry.handler);
+    }
+    return out;
+  }
+}
+
+const NONE: never[] = [];
+
+function match<H>(list: Array<Registered<H>>, tag: Tag, name: string, utf8: boolean) {
+  let out: Array<Registered<H>> | undefined;
+  for (const entry of list) {
+    if (matches(entry.selector, tag, name, utf8)) (out ??= []).push(entry);
+  }
+  return out ?? NONE;
+}
+
+function matches(selector: Selector, tag: Tag, name: string, utf8: boolean): boolean {
+  if (selector.tag !== undefined && selector.tag !== name) return false;
+  const wanted = selector.attributeBytes;
+  if (wanted === undefined) return true;
+  const index = findAttribute(tag, wanted);
+  if (index === -1) return false;
+  if (selector.value === undefined) return true;
+  if (tag.attrQuote(index) === NO_VALUE) return selector.value === '';
+  const raw = tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index));
+  return decodeText(raw, utf8).text === selector.value;
+}
+
+/** First attribute whose name equals `wanted` (lowercase bytes), ignoring ASCII case. */
+export function findAttribute(tag: Tag, wanted: Uint8Array): number {
+  const buf = tag.buf;
+  const length = wanted.length;
+  for (let i = 0; i < tag.attrCount; i++) {
+    const start = tag.attrNameStart(i);
+    if (tag.attrNameEnd(i) - start !== length) continue;
+    let k = 0;
+    while (k < length && toLower(buf[start + k] as number) === wanted[k]) k++;
+    if (k === length) return i;
+  }
+  return -1;
+}

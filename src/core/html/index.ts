@@ -1,0 +1,3 @@
+export { HtmlRewriter, HtmlRewriterError, type HandlerSet, type HtmlRewriterOptions } from './rewriter.ts';
+export type { Element, EndTag, TextContent, DocumentEnd } from './element.ts';
+export { htmlRewriterStream, type RewriterSetup } from './stream.ts';

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HtmlRewriter, HtmlRewriterError, htmlRewriterStream } from '../src/core/html/index.ts';
+import { replaceHost, rewrite } from './helpers/rewrite.ts';
+
+describe('HTML rewriter: attributes', () => {
+  it('is byte-exact where nothing changed: quoting, case, whitespace and odd markup survive', async () => {
+    const html =
+      "<!DOCTYPE html>\n<HTML lang=en><Head ><META charset=utf-8><title>T &amp; <b></title></Head>\r\n" +
+      "<body class = 'a b' data-x=\"1\"   hidden><img src=x.png alt='it\"s'/><br/><p>a < b &lt; c</p>" +
+      '<!-- a <b>comment</b> --><![CDATA[x]]><?php echo 1 ?></body></html>';
+    assert.equal(await rewrite(html, replaceHost('href')), html);
+    assert.equal(await rewrite(html, () => {}), html);
+  });
+
+  it('rewrites attribute values, keeping the name as written, and only the changed attribute', async () => {
+    const out = await rewrite(
+      `<a class=nav HREF='https://origin.test/a?x=1&amp;y=2' title=t>x</a><img srcSet="https://origin.test/1.png 1x, https://origin.test/2.png 2x" alt=x>`,
+      (r) => {
+        replaceHost('href')(r);
+        replaceHost('srcset')(r);
+      },
+    );
+    assert.equal(
+      out,
+      `<a class=nav HREF="https://fp.test/a?x=1&amp;y=2" title=t>x</a><img srcSet="https://fp.test/1.png 1x, https://fp.test/2.png 2x" alt=x>`,
+    );
+  });
+
+  it('hands values over raw and escapes only `"` when writing one back', async () => {
+    const seen: string[] = [];
+    const out = await rewrite(`<a title='say "hi" &amp; bye' href=x>t</a>`, (r) =>
+      r.on('a[title]', {
+        element: (el) => {
+          seen.push(el.getAttribute('title') ?? '');
+          el.setAttribute('title', `${el.getAttribute('title')} <ok>`);
+        },
+      }),
+    );
+    assert.ok(seen.every((value) => value === 'say "hi" &amp; bye'));
+    assert.equal(out, `<a title="say &quot;hi&quot; &amp; bye <ok>" href=x>t</a>`);
+  });
+
+  it('adds and removes attributes', async () => {
+    const out = await rewrite(`<div id=a onclick="x()" Onclick=y class=c>t</div><input disabled/>`, (r) => {
+      r.on('div', {
+        element: (el) => {
+          el.removeAttribute('onclick');
+          el.setAttribute('data-ts', '1');
+        },
+      });
+      r.on('input', { element: (el) => el.setAttribute('value', 'v') });
+    });
+    assert.equal(out, `<div id=a class=c data-ts="1">t</div><input disabled value="v"/>`);
+  });
+
+  it('matches selectors case-insensitively on names and exactly on values', async () => {
+    const hits: string[] = [];
+    const record = (label: string) => ({ element: () => void hits.push(label) });
+    await rewrite(
+      `<IMG SrcSet=a><script TYPE="application/ld+json">{}</script><div ID=main></div><p>x</p>`,
+      (r) => {
+        r.on('img[srcset]', record('img[srcset]'));
+        r.on('[type="application/ld+json"]', record('ld'));
+        r.on('[type=text/javascript]', record('wrong'));
+        r.on('#main', record('#main'));
+        r.on('*', record('*'));
+      },
+    );
+    // Every chunking re-runs the handlers; look at one run's worth.
+    assert.deepEqual(hits.slice(0, 7), ['img[srcset]', '*', 'ld', '*', '#main', '*', '*']);
+    assert.throws(() => new HtmlRewriter({ output: () => {} }).on('div > p', {}), /unsupported selector "div > p"/);
+  });
+
+  it('finds tags only where the tokenizer does: not in comments, scripts, textareas or titles', async () => {
+    const html =
+      `<!-- <a href="https://origin.test/c"> --><script>var s = '<a href="https://origin.test/s">';</script>` +
+      `<textarea><a href="https://origin.test/t"></textarea><title><a href="https://origin.test/ti"></title>` +
+      `<style>a[href="https://origin.test/st"]{}</style><a href="https://origin.test/real">r</a>` +
+      `<script><!--<script>x</script>--><a href="https://origin.test/inscript"></script>`;
+    const out = await rewrite(html, replaceHost('href'));
+    assert.equal(out, html.replace('https://origin.test/real', 'https://fp.test/real'));
+  });
+
+  it('treats SVG and MathML as foreign content (CDATA sections, no RAWTEXT for <style>)', async () => {
+    const html =
+      `<svg><style><a href="https://origin.test/in-svg-style"></a></style><![CDATA[<a href="https://origin.test/cdata">]]>` +
+      `<foreignObject><style><a href="https://origin.test/html-style"></style></foreignObject></svg>` +
+      `<![CDATA[ a > <a href="https://origin.test/bogus">]]>`;
+    const out = await rewrite(html, replaceHost('href'));
+    assert.ok(out.includes('fp.test/in-svg-style'), 'svg <style> content is markup');
+    assert.ok(out.includes('origin.test/cdata'), 'CDATA in svg is not markup');
+    assert.ok(out.includes('origin.test/html-style'), '<style> in foreignObject is RAWTEXT');
+    assert.ok(out.includes('fp.test/bogus'), 'outside svg, <![CDATA[ is a bogus comment ending at the first >');
+    const inSvg = await rewrite(`<svg><![CDATA[ a > <a href="https://origin.test/x">]]></svg>`, replaceHost('href'));
+    assert.ok(inSvg.includes('origin.test/x'), 'inside svg the whole CDATA section is text');
+  });
+});
+
+describe('HTML rewriter: content and structure', () => {
+  it('inserts before/after/prepend/append and removes elements', async () => {
+    const out = await rewrite(
+      `<head><title>t</title></head><body><div id=ad><p>old</p><div>inner</div></div><img id=gone src=x><span id=drop>x<span>y</span>z</span>end</body>`,
+      (r) => {
+        r.on('head', { element: (el) => el.prepend('<script src="/tsjs"></script>') });
+        r.on('#ad', {
+          element: (el) => {
+            el.before('<!--b-->');
+            el.prepend('<i>first</i>');
+            el.append('<i>last</i>');
+            el.after('<!--a-->');
+          },
+        });
+        r.on('#gone', { element: (el) => el.remove() });
+        r.on('#drop', { element: (el) => el.remove() });
+      },
+    );
+    assert.equal(
+      out,
+      `<head><script src="/tsjs"></script><title>t</title></head><body><!--b--><div id=ad><i>first</i><p>old</p><div>inner</div><i>last</i></div><!--a-->end</body>`,
+    );
+  });
+
+  it('inserts before </body> from an end-tag handler, once per real end tag', async () => {
+    const html = `<body><script>document.write("</body>")</script><!-- </body> --><textarea></body></textarea></body>`;
+    const out = await rewrite(html, (r) => r.onEndTag('body', (end) => end.before('<div id=bids></div>')));
+    assert.equal(out, html.replace(/<\/body>$/, '<div id=bids></div></body>'));
+  });
+
+  it('appends at document end and closes what never closed', async () => {
+    const out = await rewrite(`<body><div id=x>open`, (r) => {
+      r.on('#x', { element: (el) => el.append('<b>appended</b>') });
+      r.onDocumentEnd((doc) => doc.append('<!--eof-->'));
+    });
+    assert.equal(out, `<body><div id=x>open<b>appended</b><!--eof-->`);
+  });
+
+  it('gives text handlers the whole script text across chunks, and writes replacements raw', async () => {
+    const texts: string[] = [];
+    const html = `<script id=__NEXT_DATA__ type="application/json">{"u":"https:\\/\\/origin.test\\/x","s":"é<&"}</script><style>a{b:url(https://origin.test/y)}</style>`;
+    const out = await rewrite(html, (r) => {
+      r.on('script#__NEXT_DATA__', {
+        text: (t) => {
+          texts.push(t.text);
+          t.replace(t.text.replaceAll('origin.test', 'fp.test'));
+        },
+      });
+      r.on('style', { text: (t) => t.replace(t.text.replaceAll('origin.test', 'fp.test')) });
+    });
+    assert.ok(texts.every((text) => text === `{"u":"https:\\/\\/origin.test\\/x","s":"é<&"}`));
+    assert.equal(out, html.replaceAll('origin.test', 'fp.test'));
+  });
+
+  it('passes text past maxTextBytes through unchanged and warns', async () => {
+    const warnings: string[] = [];
+    const big = `<script>${'x'.repeat(5000)}origin.test</script>`;
+    const out = await rewrite(
+      big,
+      (r) => r.on('script', { text: (t) => t.replace('replaced') }),
+      {
+        maxTextBytes: 1000,
+        log: { warn: (m: string) => void warnings.push(m), info() {}, debug() {}, error() {} },
+      },
+    );
+    assert.equal(out, big);
+    assert.ok(warnings.some((w) => w.includes('maxTextBytes')));
+  });
+});
+
+describe('HTML rewriter: asynchronous handlers and errors', () => {
+  it('pauses at an async handler with everything before it already emitted', async () => {
+    const emitted: string[] = [];
+    const rewriter = new HtmlRewriter({ output: (chunk) => emitted.push(Buffer.from(chunk).toString()) });
+    let release: () => void = () => {};
+    rewriter.onEndTag('body', async (end) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      end.before('<div>bids</div>');
+    });
+    const pending = rewriter.write(new TextEncoder().encode('<body><p>story</p></body><footer>'));
+    assert.ok(pending instanceof Promise);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(emitted.join(''), '<body><p>story</p>', 'nothing after the pause point goes out early');
+    assert.throws(() => rewriter.write(new Uint8Array([0x20])), /before the previous call settled/);
+    release();
+    await pending;
+    await rewriter.end();
+    assert.equal(emitted.join(''), '<body><p>story</p><div>bids</div></body><footer>');
+  });
+
+  it('applies backpressure through the TransformStream while a handler waits', async () => {
+    const stream = htmlRewriterStream((r) =>
+      r.on('img', {
+        element: async (el) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          el.setAttribute('loading', 'lazy');
+        },
+      }),
+    );
+    const body = new Blob([`<p>${'<img src=a>'.repeat(50)}</p>`]).stream().pipeThrough(stream);
+    const text = await new Response(body).text();
+    assert.equal(text, `<p>${'<img src=a loading="lazy">'.repeat(50)}</p>`);
+  });
+
+  it('fails the stream with a clear error when a handler throws, and only that stream', async () => {
+    const bad = new HtmlRewriter({ output: () => {} });
+    bad.on('a[href]', {
+      element: () => {
+        throw new Error('boom');
+      },
+    });
+    assert.throws(
+      () => bad.write(new TextEncoder().encode('<p>hello</p><a href=x>')),
+      (error: unknown) =>
+        error instanceof HtmlRewriterError &&
+        /at byte 12 in element handler for "a\[href\]": boom/.test(error.message),
+    );
+    assert.throws(() => bad.end(), /boom/);
+
+    const rejecting = htmlRewriterStream((r) => r.on('p', { element: () => Promise.reject(new Error('async boom')) }));
+    await assert.rejects(new Response(new Blob(['<p>x</p>']).stream().pipeThrough(rejecting)).text(), /async boom/);
+
+    // Another document with the same rules is unaffected.
+    assert.equal(await rewrite('<a href="https://origin.test/">x</a>', replaceHost('href')), '<a href="https://fp.test/">x</a>');
+  });
+});
