@@ -134,12 +134,12 @@ function ourTags(html: string): string[] {
       for (const [name, raw] of el.attributes) {
         if (seen.has(name)) continue;
         seen.add(name);
-        attrs.push(`${name}=${decodeHTMLAttribute(raw).replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD')}`);
+        attrs.push(`${name.replace(/\0/g, '\uFFFD')}=${decodeHTMLAttribute(raw).replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD')}`);
       }
       tags.push(`<${el.tagName.replace(/\0/g, '\uFFFD')} ${attrs.join('|')}${el.selfClosing ? ' /' : ''}>`);
     },
   });
-  rewriter.onEndTag('*', (end) => void tags.push(`</${end.name}>`));
+  rewriter.onEndTag('*', (end) => void tags.push(`</${end.name.replace(/\0/g, '\uFFFD')}>`));
   void rewriter.write(new TextEncoder().encode(html));
   void rewriter.end();
   return tags;

@@ -10,6 +10,24 @@ export const SQUOTE = 0x27;
 export const DASH = 0x2d;
 export const RBRACKET = 0x5d;
 
+/**
+ * Byte classes for the tag scanner's inner loops (one table load instead of a chain of compares):
+ * SPACE = HTML whitespace; NAME_END ends a tag or attribute name (space, `/`, `>`, and `=` for
+ * attribute names); VALUE_END ends an unquoted attribute value (space, `>`).
+ */
+export const SPACE = 1;
+export const TAG_NAME_END = 2;
+export const ATTR_NAME_END = 4;
+export const VALUE_END = 8;
+export const BYTE_CLASS = (() => {
+  const table = new Uint8Array(256);
+  for (const space of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) table[space] = SPACE | TAG_NAME_END | ATTR_NAME_END | VALUE_END;
+  table[0x2f] = TAG_NAME_END | ATTR_NAME_END; // /
+  table[0x3e] = TAG_NAME_END | ATTR_NAME_END | VALUE_END; // >
+  table[0x3d] = ATTR_NAME_END; // =
+  return table;
+})();
+
 /** HTML whitespace: tab, LF, FF, CR, space. */
 export function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x09 || byte === 0x0c || byte === 0x0d;

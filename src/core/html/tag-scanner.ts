@@ -8,7 +8,19 @@
  *   chunks. Used to wait for a tag split across chunks without re-reading it, and to pass through
  *   tags over the size cap without holding them.
  */
-import { DQUOTE, EQUALS, GT, isSpace, SLASH, SQUOTE } from './bytes.ts';
+import {
+  ATTR_NAME_END,
+  BYTE_CLASS,
+  DQUOTE,
+  EQUALS,
+  GT,
+  isSpace,
+  SLASH,
+  SPACE,
+  SQUOTE,
+  TAG_NAME_END,
+  VALUE_END,
+} from './bytes.ts';
 
 /** Per attribute: start (incl. leading whitespace), nameStart, nameEnd, valueStart, valueEnd, quote. */
 const FIELDS = 6;
@@ -76,6 +88,7 @@ export class Tag {
  */
 export function parseTag(buf: Uint8Array, lt: number, isEnd: boolean, tag: Tag): number {
   const len = buf.length;
+  const cls = BYTE_CLASS;
   let i = lt + (isEnd ? 2 : 1);
   tag.buf = buf;
   tag.start = lt;
@@ -83,17 +96,14 @@ export function parseTag(buf: Uint8Array, lt: number, isEnd: boolean, tag: Tag):
   tag.selfClosing = false;
   tag.attrCount = 0;
   tag.nameStart = i;
-  for (; i < len; i++) {
-    const c = buf[i] as number;
-    if (c === GT || c === SLASH || isSpace(c)) break;
-  }
+  while (i < len && ((cls[buf[i] as number] as number) & TAG_NAME_END) === 0) i++;
   if (i >= len) return -1;
   tag.nameEnd = i;
 
   for (;;) {
     // Before attribute name.
     const attrStart = i;
-    while (i < len && isSpace(buf[i] as number)) i++;
+    while (i < len && ((cls[buf[i] as number] as number) & SPACE) !== 0) i++;
     if (i >= len) return -1;
     let c = buf[i] as number;
     if (c === GT) return (tag.end = i + 1);
@@ -108,14 +118,11 @@ export function parseTag(buf: Uint8Array, lt: number, isEnd: boolean, tag: Tag):
     }
     // Attribute name. Its first char may be `=` (a parse error that becomes part of the name).
     const nameStart = i++;
-    for (; i < len; i++) {
-      c = buf[i] as number;
-      if (c === EQUALS || c === GT || c === SLASH || isSpace(c)) break;
-    }
+    while (i < len && ((cls[buf[i] as number] as number) & ATTR_NAME_END) === 0) i++;
     if (i >= len) return -1;
     const nameEnd = i;
     // After attribute name.
-    while (i < len && isSpace(buf[i] as number)) i++;
+    while (i < len && ((cls[buf[i] as number] as number) & SPACE) !== 0) i++;
     if (i >= len) return -1;
     if (buf[i] !== EQUALS) {
       tag.push(attrStart, nameStart, nameEnd, nameEnd, nameEnd, NO_VALUE);
@@ -124,7 +131,7 @@ export function parseTag(buf: Uint8Array, lt: number, isEnd: boolean, tag: Tag):
     }
     i++;
     // Before attribute value.
-    while (i < len && isSpace(buf[i] as number)) i++;
+    while (i < len && ((cls[buf[i] as number] as number) & SPACE) !== 0) i++;
     if (i >= len) return -1;
     c = buf[i] as number;
     if (c === DQUOTE || c === SQUOTE) {
@@ -137,10 +144,7 @@ export function parseTag(buf: Uint8Array, lt: number, isEnd: boolean, tag: Tag):
       return (tag.end = i + 1);
     } else {
       const valueStart = i;
-      for (; i < len; i++) {
-        c = buf[i] as number;
-        if (c === GT || isSpace(c)) break;
-      }
+      while (i < len && ((cls[buf[i] as number] as number) & VALUE_END) === 0) i++;
       if (i >= len) return -1;
       tag.push(attrStart, nameStart, nameEnd, valueStart, i, 0);
     }
