@@ -27,10 +27,15 @@ describe('html5lib tokenizer corpus', { skip: corpus.skip }, () => {
     );
     assert.ok(results.length > 1500, `only ${results.length} cases found`);
     const unexplained = failed.filter(
-      (result) => KNOWN_DIFFERENCES[`${result.file} | ${result.description} | ${result.state}`] === undefined,
+      (result) =>
+        KNOWN_DIFFERENCES[`${result.file} | ${result.description} | ${result.state}`] === undefined,
     );
     assert.deepEqual(
-      unexplained.map((r) => ({ case: `${r.file} | ${r.description} | ${r.state}`, expected: r.expected, actual: r.actual })),
+      unexplained.map((r) => ({
+        case: `${r.file} | ${r.description} | ${r.state}`,
+        expected: r.expected,
+        actual: r.actual,
+      })),
       [],
     );
     assert.ok(rate >= 99, `agreement ${rate.toFixed(2)}% is below 99%`);

@@ -4,12 +4,18 @@ import { HtmlRewriter } from '../src/core/html/index.ts';
 import { replaceHost, rewrite, rewriteBytes, type Setup } from './helpers/rewrite.ts';
 
 const bytes = (...parts: Array<string | number[]>) =>
-  Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
+  Buffer.concat(
+    parts.map((part) =>
+      typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part),
+    ),
+  );
 
 const rules: Setup = (rewriter) => {
   replaceHost('href')(rewriter);
   replaceHost('src')(rewriter);
-  rewriter.on('script', { text: (text) => text.replace(text.text.replaceAll('https://origin.test', 'https://fp.test')) });
+  rewriter.on('script', {
+    text: (text) => text.replace(text.text.replaceAll('https://origin.test', 'https://fp.test')),
+  });
   rewriter.on('head', { element: (el) => el.prepend('<script src="/tsjs"></script>') });
 };
 
@@ -26,12 +32,34 @@ describe('encodings', () => {
   for (const [encoding, text] of samples) {
     it(`keeps every ${encoding} byte outside the mutations`, async () => {
       const input = bytes(
-        '<head><title>', text, '</title></head><a href="https://origin.test/', text, '?q=', text, '" title="', text,
-        '">', text, '</a><script>var u="https://origin.test/', text, '";</script>',
+        '<head><title>',
+        text,
+        '</title></head><a href="https://origin.test/',
+        text,
+        '?q=',
+        text,
+        '" title="',
+        text,
+        '">',
+        text,
+        '</a><script>var u="https://origin.test/',
+        text,
+        '";</script>',
       );
       const expected = bytes(
-        '<head><script src="/tsjs"></script><title>', text, '</title></head><a href="https://fp.test/', text, '?q=', text,
-        '" title="', text, '">', text, '</a><script>var u="https://fp.test/', text, '";</script>',
+        '<head><script src="/tsjs"></script><title>',
+        text,
+        '</title></head><a href="https://fp.test/',
+        text,
+        '?q=',
+        text,
+        '" title="',
+        text,
+        '">',
+        text,
+        '</a><script>var u="https://fp.test/',
+        text,
+        '";</script>',
       );
       const out = await rewrite(input, rules, { encoding });
       assert.equal(Buffer.from(out, 'utf8').length > 0, true);
@@ -42,11 +70,31 @@ describe('encodings', () => {
 
   it('never drops or alters invalid UTF-8, even inside a rewritten value or script', async () => {
     const junk = [0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf0, 0x9f];
-    const input = bytes('<a href="https://origin.test/', junk, '">', junk, '</a><script>x="https://origin.test/', junk, '"</script>');
-    const expected = bytes('<a href="https://fp.test/', junk, '">', junk, '</a><script>x="https://fp.test/', junk, '"</script>');
+    const input = bytes(
+      '<a href="https://origin.test/',
+      junk,
+      '">',
+      junk,
+      '</a><script>x="https://origin.test/',
+      junk,
+      '"</script>',
+    );
+    const expected = bytes(
+      '<a href="https://fp.test/',
+      junk,
+      '">',
+      junk,
+      '</a><script>x="https://fp.test/',
+      junk,
+      '"</script>',
+    );
     for (const sizes of [[1], [2], [5], [1000]]) {
       const out = await rewriteBytes(input, rules, sizes);
-      assert.equal(Buffer.from(out).toString('hex'), expected.toString('hex'), `chunks of ${sizes[0]}`);
+      assert.equal(
+        Buffer.from(out).toString('hex'),
+        expected.toString('hex'),
+        `chunks of ${sizes[0]}`,
+      );
     }
   });
 
@@ -57,7 +105,11 @@ describe('encodings', () => {
       assert.ok(Buffer.from(await rewriteBytes(withBom, rules, sizes)).equals(withBom));
       const bigEndian = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(utf16).swap16()]);
       assert.ok(Buffer.from(await rewriteBytes(bigEndian, rules, sizes)).equals(bigEndian));
-      assert.ok(Buffer.from(await rewriteBytes(utf16, rules, sizes, { encoding: 'UTF-16LE' })).equals(utf16));
+      assert.ok(
+        Buffer.from(await rewriteBytes(utf16, rules, sizes, { encoding: 'UTF-16LE' })).equals(
+          utf16,
+        ),
+      );
     }
   });
 
@@ -103,14 +155,21 @@ describe('bounded memory', () => {
     const filler = Buffer.alloc(65536, 0x41);
     const source = (offset: number, size: number) => {
       if (offset === 0) return Buffer.concat([head, filler]).subarray(0, size);
-      if (offset + size >= total) return Buffer.concat([filler.subarray(0, size - tail.length), tail]);
+      if (offset + size >= total)
+        return Buffer.concat([filler.subarray(0, size - tail.length), tail]);
       return filler.subarray(0, size);
     };
     let touched = false;
-    const result = await maxHeld(source, total, 65536, (r) => {
-      r.on('img', { element: () => void (touched = true) });
-      replaceHost('href')(r);
-    }, { maxTagBytes: 1024 * 1024 });
+    const result = await maxHeld(
+      source,
+      total,
+      65536,
+      (r) => {
+        r.on('img', { element: () => void (touched = true) });
+        replaceHost('href')(r);
+      },
+      { maxTagBytes: 1024 * 1024 },
+    );
     assert.equal(touched, false, 'an oversized tag is not given to handlers');
     assert.ok(result.held <= 1024 * 1024 + 2 * 65536, `held ${result.held} bytes`);
     assert.equal(result.emitted, total + 'fp.test'.length - 'origin.test'.length);
@@ -120,10 +179,15 @@ describe('bounded memory', () => {
   it('holds almost nothing for a long ordinary document, whatever its size', async () => {
     const unit = bytes('<p class="c">Paragraph <a href="https://origin.test/x">link</a> é思</p>\n');
     const total = 20 * 1024 * 1024;
-    const block = Buffer.concat(Array.from({ length: Math.ceil(65536 / unit.length) + 1 }, () => unit));
-    const source = (offset: number, size: number) => block.subarray(offset % unit.length, (offset % unit.length) + size);
+    const block = Buffer.concat(
+      Array.from({ length: Math.ceil(65536 / unit.length) + 1 }, () => unit),
+    );
+    const source = (offset: number, size: number) =>
+      block.subarray(offset % unit.length, (offset % unit.length) + size);
     // Same-length replacement, so "fed − emitted" is exactly what is held back.
-    const result = await maxHeld(source, total, 65536, (r) => replaceHost('href', 'https://origin.test', 'https://first.party')(r));
+    const result = await maxHeld(source, total, 65536, (r) =>
+      replaceHost('href', 'https://origin.test', 'https://first.party')(r),
+    );
     assert.ok(result.held < unit.length * 2, `held ${result.held} bytes`);
     assert.equal(result.emitted, total);
   });
@@ -132,11 +196,19 @@ describe('bounded memory', () => {
     const total = 8 * 1024 * 1024;
     const open = bytes('<script>');
     const source = (offset: number, size: number) =>
-      offset === 0 ? Buffer.concat([open, Buffer.alloc(size - open.length, 0x78)]) : Buffer.alloc(size, 0x78);
+      offset === 0
+        ? Buffer.concat([open, Buffer.alloc(size - open.length, 0x78)])
+        : Buffer.alloc(size, 0x78);
     let called = false;
-    const result = await maxHeld(source, total, 65536, (r) => r.on('script', { text: () => void (called = true) }), {
-      maxTextBytes: 512 * 1024,
-    });
+    const result = await maxHeld(
+      source,
+      total,
+      65536,
+      (r) => r.on('script', { text: () => void (called = true) }),
+      {
+        maxTextBytes: 512 * 1024,
+      },
+    );
     assert.equal(called, false);
     assert.ok(result.held <= 512 * 1024 + 65536, `held ${result.held} bytes`);
     assert.equal(result.emitted, total);

@@ -6,7 +6,7 @@ import { replaceHost, rewrite } from './helpers/rewrite.ts';
 describe('HTML rewriter: attributes', () => {
   it('is byte-exact where nothing changed: quoting, case, whitespace and odd markup survive', async () => {
     const html =
-      "<!DOCTYPE html>\n<HTML lang=en><Head ><META charset=utf-8><title>T &amp; <b></title></Head>\r\n" +
+      '<!DOCTYPE html>\n<HTML lang=en><Head ><META charset=utf-8><title>T &amp; <b></title></Head>\r\n' +
       "<body class = 'a b' data-x=\"1\"   hidden><img src=x.png alt='it\"s'/><br/><p>a < b &lt; c</p>" +
       '<!-- a <b>comment</b> --><![CDATA[x]]><?php echo 1 ?></body></html>';
     assert.equal(await rewrite(html, replaceHost('href')), html);
@@ -41,16 +41,45 @@ describe('HTML rewriter: attributes', () => {
     assert.equal(out, `<a title="say &quot;hi&quot; &amp; bye <ok>" href=x>t</a>`);
   });
 
+  it('rewriteAttribute: rewrites every carrier of an attribute, before element handlers see it', async () => {
+    const seen: string[] = [];
+    const out = await rewrite(
+      `<img SRC='https://origin.test/a.png' srcset="https://origin.test/b.png 2x"><source src=https://origin.test/v.mp4 type=video/mp4><a href="https://origin.test/" data-src="https://origin.test/keep">x</a><input src>`,
+      (r) => {
+        r.rewriteAttribute('src', (value, tagName) =>
+          value
+            ? `${value.replace('https://origin.test', 'https://fp.test')}#${tagName}`
+            : undefined,
+        );
+        r.rewriteAttribute('srcSet', (value) => value.replaceAll('origin.test', 'fp.test'));
+        r.rewriteAttribute('href', () => 'say "hi"');
+        r.on('img', { element: (el) => void seen.push(el.getAttribute('src') ?? '') });
+      },
+    );
+    assert.equal(
+      out,
+      `<img SRC="https://fp.test/a.png#img" srcset="https://fp.test/b.png 2x"><source src="https://fp.test/v.mp4#source" type=video/mp4><a href="say &quot;hi&quot;" data-src="https://origin.test/keep">x</a><input src>`,
+    );
+    assert.ok(seen.every((value) => value === 'https://fp.test/a.png#img'));
+    assert.throws(
+      () => new HtmlRewriter({ output: () => {} }).rewriteAttribute('a b', () => ''),
+      /invalid attribute name/,
+    );
+  });
+
   it('adds and removes attributes', async () => {
-    const out = await rewrite(`<div id=a onclick="x()" Onclick=y class=c>t</div><input disabled/>`, (r) => {
-      r.on('div', {
-        element: (el) => {
-          el.removeAttribute('onclick');
-          el.setAttribute('data-ts', '1');
-        },
-      });
-      r.on('input', { element: (el) => el.setAttribute('value', 'v') });
-    });
+    const out = await rewrite(
+      `<div id=a onclick="x()" Onclick=y class=c>t</div><input disabled/>`,
+      (r) => {
+        r.on('div', {
+          element: (el) => {
+            el.removeAttribute('onclick');
+            el.setAttribute('data-ts', '1');
+          },
+        });
+        r.on('input', { element: (el) => el.setAttribute('value', 'v') });
+      },
+    );
     assert.equal(out, `<div id=a class=c data-ts="1">t</div><input disabled value="v"/>`);
   });
 
@@ -69,7 +98,10 @@ describe('HTML rewriter: attributes', () => {
     );
     // Every chunking re-runs the handlers; look at one run's worth.
     assert.deepEqual(hits.slice(0, 7), ['img[srcset]', '*', 'ld', '*', '#main', '*', '*']);
-    assert.throws(() => new HtmlRewriter({ output: () => {} }).on('div > p', {}), /unsupported selector "div > p"/);
+    assert.throws(
+      () => new HtmlRewriter({ output: () => {} }).on('div > p', {}),
+      /unsupported selector "div > p"/,
+    );
   });
 
   it('finds tags only where the tokenizer does: not in comments, scripts, textareas or titles', async () => {
@@ -91,8 +123,14 @@ describe('HTML rewriter: attributes', () => {
     assert.ok(out.includes('fp.test/in-svg-style'), 'svg <style> content is markup');
     assert.ok(out.includes('origin.test/cdata'), 'CDATA in svg is not markup');
     assert.ok(out.includes('origin.test/html-style'), '<style> in foreignObject is RAWTEXT');
-    assert.ok(out.includes('fp.test/bogus'), 'outside svg, <![CDATA[ is a bogus comment ending at the first >');
-    const inSvg = await rewrite(`<svg><![CDATA[ a > <a href="https://origin.test/x">]]></svg>`, replaceHost('href'));
+    assert.ok(
+      out.includes('fp.test/bogus'),
+      'outside svg, <![CDATA[ is a bogus comment ending at the first >',
+    );
+    const inSvg = await rewrite(
+      `<svg><![CDATA[ a > <a href="https://origin.test/x">]]></svg>`,
+      replaceHost('href'),
+    );
     assert.ok(inSvg.includes('origin.test/x'), 'inside svg the whole CDATA section is text');
   });
 });
@@ -123,7 +161,9 @@ describe('HTML rewriter: content and structure', () => {
 
   it('inserts before </body> from an end-tag handler, once per real end tag', async () => {
     const html = `<body><script>document.write("</body>")</script><!-- </body> --><textarea></body></textarea></body>`;
-    const out = await rewrite(html, (r) => r.onEndTag('body', (end) => end.before('<div id=bids></div>')));
+    const out = await rewrite(html, (r) =>
+      r.onEndTag('body', (end) => end.before('<div id=bids></div>')),
+    );
     assert.equal(out, html.replace(/<\/body>$/, '<div id=bids></div></body>'));
   });
 
@@ -154,14 +194,10 @@ describe('HTML rewriter: content and structure', () => {
   it('passes text past maxTextBytes through unchanged and warns', async () => {
     const warnings: string[] = [];
     const big = `<script>${'x'.repeat(5000)}origin.test</script>`;
-    const out = await rewrite(
-      big,
-      (r) => r.on('script', { text: (t) => t.replace('replaced') }),
-      {
-        maxTextBytes: 1000,
-        log: { warn: (m: string) => void warnings.push(m), info() {}, debug() {}, error() {} },
-      },
-    );
+    const out = await rewrite(big, (r) => r.on('script', { text: (t) => t.replace('replaced') }), {
+      maxTextBytes: 1000,
+      log: { warn: (m: string) => void warnings.push(m), info() {}, debug() {}, error() {} },
+    });
     assert.equal(out, big);
     assert.ok(warnings.some((w) => w.includes('maxTextBytes')));
   });
@@ -170,7 +206,9 @@ describe('HTML rewriter: content and structure', () => {
 describe('HTML rewriter: asynchronous handlers and errors', () => {
   it('pauses at an async handler with everything before it already emitted', async () => {
     const emitted: string[] = [];
-    const rewriter = new HtmlRewriter({ output: (chunk) => emitted.push(Buffer.from(chunk).toString()) });
+    const rewriter = new HtmlRewriter({
+      output: (chunk) => emitted.push(Buffer.from(chunk).toString()),
+    });
     let release: () => void = () => {};
     rewriter.onEndTag('body', async (end) => {
       await new Promise<void>((resolve) => (release = resolve));
@@ -179,7 +217,11 @@ describe('HTML rewriter: asynchronous handlers and errors', () => {
     const pending = rewriter.write(new TextEncoder().encode('<body><p>story</p></body><footer>'));
     assert.ok(pending instanceof Promise);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(emitted.join(''), '<body><p>story</p>', 'nothing after the pause point goes out early');
+    assert.equal(
+      emitted.join(''),
+      '<body><p>story</p>',
+      'nothing after the pause point goes out early',
+    );
     assert.throws(() => rewriter.write(new Uint8Array([0x20])), /before the previous call settled/);
     release();
     await pending;
@@ -216,10 +258,18 @@ describe('HTML rewriter: asynchronous handlers and errors', () => {
     );
     assert.throws(() => bad.end(), /boom/);
 
-    const rejecting = htmlRewriterStream((r) => r.on('p', { element: () => Promise.reject(new Error('async boom')) }));
-    await assert.rejects(new Response(new Blob(['<p>x</p>']).stream().pipeThrough(rejecting)).text(), /async boom/);
+    const rejecting = htmlRewriterStream((r) =>
+      r.on('p', { element: () => Promise.reject(new Error('async boom')) }),
+    );
+    await assert.rejects(
+      new Response(new Blob(['<p>x</p>']).stream().pipeThrough(rejecting)).text(),
+      /async boom/,
+    );
 
     // Another document with the same rules is unaffected.
-    assert.equal(await rewrite('<a href="https://origin.test/">x</a>', replaceHost('href')), '<a href="https://fp.test/">x</a>');
+    assert.equal(
+      await rewrite('<a href="https://origin.test/">x</a>', replaceHost('href')),
+      '<a href="https://fp.test/">x</a>',
+    );
   });
 });

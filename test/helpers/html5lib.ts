@@ -36,14 +36,18 @@ const STATES: Record<string, HtmlRewriterOptions['initialState'] | undefined> = 
 };
 
 function unescape(text: string): string {
-  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
 }
 
 function unescapeDeep(value: unknown): unknown {
   if (typeof value === 'string') return unescape(value);
   if (Array.isArray(value)) return value.map(unescapeDeep);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [unescape(k), unescapeDeep(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [unescape(k), unescapeDeep(v)]),
+    );
   }
   return value;
 }
@@ -53,10 +57,17 @@ function clean(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
 }
 
-function tokensOf(input: string, state: HtmlRewriterOptions['initialState'], lastStartTag?: string) {
+function tokensOf(
+  input: string,
+  state: HtmlRewriterOptions['initialState'],
+  lastStartTag?: string,
+) {
   const tokens: unknown[] = [];
   const initialState = state ? { ...state, lastStartTag: lastStartTag ?? 'xmp' } : undefined;
-  const rewriter = new HtmlRewriter({ output: () => {}, ...(initialState ? { initialState } : {}) });
+  const rewriter = new HtmlRewriter({
+    output: () => {},
+    ...(initialState ? { initialState } : {}),
+  });
   rewriter.on('*', {
     element: (element) => {
       const attrs: Record<string, string> = {};
@@ -79,7 +90,9 @@ function tokensOf(input: string, state: HtmlRewriterOptions['initialState'], las
 
 export function runHtml5libCorpus(dir: string): CaseResult[] {
   const results: CaseResult[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.test')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.test'))
+    .sort()) {
     const parsed = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { tests?: Html5libTest[] };
     for (const test of parsed.tests ?? []) {
       const input = test.doubleEscaped ? unescape(test.input) : test.input;

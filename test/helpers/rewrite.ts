@@ -39,17 +39,26 @@ export async function rewrite(
   const whole = await rewriteBytes(input, setup, undefined, options);
   for (const sizes of CHUNKINGS) {
     const chunked = await rewriteBytes(input, setup, sizes, options);
-    assert.equal(Buffer.from(chunked).toString('latin1'), Buffer.from(whole).toString('latin1'), `chunking ${sizes.join(',')}`);
+    assert.equal(
+      Buffer.from(chunked).toString('latin1'),
+      Buffer.from(whole).toString('latin1'),
+      `chunking ${sizes.join(',')}`,
+    );
   }
   return Buffer.from(whole).toString('utf8');
 }
 
-export function replaceHost(attribute: string, from = 'https://origin.test', to = 'https://fp.test'): Setup {
+export function replaceHost(
+  attribute: string,
+  from = 'https://origin.test',
+  to = 'https://fp.test',
+): Setup {
   return (rewriter) =>
     rewriter.on(`[${attribute}]`, {
       element: (element) => {
         const value = element.getAttribute(attribute);
-        if (value !== null && value.includes(from)) element.setAttribute(attribute, value.split(from).join(to));
+        if (value !== null && value.includes(from))
+          element.setAttribute(attribute, value.split(from).join(to));
       },
     });
 }

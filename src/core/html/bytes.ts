@@ -21,7 +21,8 @@ export const ATTR_NAME_END = 4;
 export const VALUE_END = 8;
 export const BYTE_CLASS = (() => {
   const table = new Uint8Array(256);
-  for (const space of [0x20, 0x0a, 0x09, 0x0c, 0x0d]) table[space] = SPACE | TAG_NAME_END | ATTR_NAME_END | VALUE_END;
+  for (const space of [0x20, 0x0a, 0x09, 0x0c, 0x0d])
+    table[space] = SPACE | TAG_NAME_END | ATTR_NAME_END | VALUE_END;
   table[0x2f] = TAG_NAME_END | ATTR_NAME_END; // /
   table[0x3e] = TAG_NAME_END | ATTR_NAME_END | VALUE_END; // >
   table[0x3d] = ATTR_NAME_END; // =
@@ -73,17 +74,48 @@ export function foldedName(buf: Uint8Array, start: number, end: number): string 
     const byte = buf[i] as number;
     if (byte >= 0x80) {
       // Rare: a non-ASCII name. Decode it as UTF-8; only ASCII letters are lowercased.
-      return nameDecoder.decode(buf.subarray(start, end)).replace(/[A-Z]+/g, (s) => s.toLowerCase());
+      return nameDecoder
+        .decode(buf.subarray(start, end))
+        .replace(/[A-Z]+/g, (s) => s.toLowerCase());
     }
     name += String.fromCharCode(toLower(byte));
   }
   return name;
 }
 
+/**
+ * Small outputs are carved from 64 KiB slabs rather than allocated one by one (allocation and
+ * zeroing showed up in profiles). A carved array is never written again after it is returned,
+ * so sharing a slab between outputs is safe; a slab lives as long as any output in it does.
+ */
+const SLAB_SIZE = 65536;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A fresh array of `size` bytes, carved from the current slab when small. */
+export function allocate(size: number): Uint8Array {
+  if (size > SLAB_SIZE / 4) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return out;
+}
+
+/** Gives back the unused tail of the most recent {@link allocate}d array; returns the used part. */
+export function trimLast(array: Uint8Array, used: number): Uint8Array {
+  if (array.buffer === slab.buffer && array.byteOffset + array.byteLength === slabUsed) {
+    slabUsed -= array.byteLength - used;
+  }
+  return array.subarray(0, used);
+}
+
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
   const size = total ?? parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const out = new Uint8Array(size);
+  const out = allocate(size);
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);

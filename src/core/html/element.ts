@@ -9,7 +9,13 @@
  */
 import { foldedName, toLower } from './bytes.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
-import { decodeText, encodeText, encodeUtf8, type DecodedText } from './text-codec.ts';
+import {
+  decodeText,
+  encodeAttributeValue,
+  encodeText,
+  encodeUtf8,
+  type DecodedText,
+} from './text-codec.ts';
 
 /** 0x20 for ASCII capitals, so `name` may be given in any case. */
 function lowerBit(code: number): number {
@@ -104,7 +110,8 @@ export class ElementView implements Element {
     const out: Array<[string, string]> = [];
     for (let i = 0; i < tag.attrCount; i++) {
       const value = this.#valueAt(i);
-      if (value !== null) out.push([foldedName(tag.buf, tag.attrNameStart(i), tag.attrNameEnd(i)), value]);
+      if (value !== null)
+        out.push([foldedName(tag.buf, tag.attrNameStart(i), tag.attrNameEnd(i)), value]);
     }
     if (this.#added) for (const pair of this.#added) out.push(pair);
     return out;
@@ -118,7 +125,11 @@ export class ElementView implements Element {
       const start = tag.attrNameStart(i);
       if (tag.attrNameEnd(i) - start !== length) continue;
       let k = 0;
-      while (k < length && toLower(buf[start + k] as number) === (name.charCodeAt(k) | lowerBit(name.charCodeAt(k)))) k++;
+      while (
+        k < length &&
+        toLower(buf[start + k] as number) === (name.charCodeAt(k) | lowerBit(name.charCodeAt(k)))
+      )
+        k++;
       if (k === length) return i;
     }
     return -1;
@@ -139,7 +150,10 @@ export class ElementView implements Element {
       decoded =
         tag.attrQuote(index) === NO_VALUE
           ? { text: '', binary: false }
-          : decodeText(tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index)), this.#utf8);
+          : decodeText(
+              tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index)),
+              this.#utf8,
+            );
       cache[index] = decoded;
     }
     return decoded;
@@ -222,7 +236,7 @@ export class ElementView implements Element {
       if (change.value !== null) {
         // Leading whitespace and the name as written, then the new value.
         parts.push(buf.subarray(start, tag.attrNameEnd(change.index)));
-        parts.push(encodeText(`="${change.value.replace(QUOTE_ESCAPE, '&quot;')}"`, change.binary));
+        parts.push(encodeAttributeValue(change.value, change.binary));
       }
       cursor = tag.attrEnd(change.index);
     }

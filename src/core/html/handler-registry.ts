@@ -13,6 +13,14 @@ export type ElementHandler = (element: Element) => Awaitable;
 export type TextHandler = (text: TextContent) => Awaitable;
 export type EndTagHandler = (end: EndTag) => Awaitable;
 export type DocumentEndHandler = (document: DocumentEnd) => Awaitable;
+/** Returns the new raw value, or undefined (or the same value) to leave it as it is. */
+export type AttributeRewrite = (value: string, tagName: string) => string | undefined;
+
+export interface AttributeRule {
+  name: string;
+  bytes: Uint8Array;
+  rewrite: AttributeRewrite;
+}
 
 export interface Registered<H> {
   selector: Selector;
@@ -35,6 +43,17 @@ export class HandlerRegistry {
   readonly texts: Array<Registered<TextHandler>> = [];
   readonly endTags: Array<{ name: string | undefined; handler: EndTagHandler }> = [];
   readonly documentEnds: DocumentEndHandler[] = [];
+  readonly attributeRules: AttributeRule[] = [];
+  /** `attributeRules` indexed by name length, so most attributes are dismissed by one lookup. */
+  readonly attributeRulesByLength: Array<AttributeRule[] | undefined> = [];
+
+  addAttributeRule(name: string, rewrite: AttributeRewrite): void {
+    const lower = name.trim().toLowerCase();
+    if (!/^[^\s"'>/=]+$/.test(lower)) throw new Error(`invalid attribute name "${name}"`);
+    const rule = { name: lower, bytes: Uint8Array.from(lower, (c) => c.charCodeAt(0)), rewrite };
+    this.attributeRules.push(rule);
+    (this.attributeRulesByLength[lower.length] ??= []).push(rule);
+  }
 
   addElement(selector: string, handler: ElementHandler): void {
     this.elements.push({ selector: compileSelector(selector), handler });

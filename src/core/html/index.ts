@@ -1,3 +1,8 @@
-export { HtmlRewriter, HtmlRewriterError, type HandlerSet, type HtmlRewriterOptions } from './rewriter.ts';
+export {
+  HtmlRewriter,
+  HtmlRewriterError,
+  type HandlerSet,
+  type HtmlRewriterOptions,
+} from './rewriter.ts';
 export type { Element, EndTag, TextContent, DocumentEnd } from './element.ts';
 export { htmlRewriterStream, type RewriterSetup } from './stream.ts';

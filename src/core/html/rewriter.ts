@@ -11,7 +11,7 @@
  * emitted), `write()` returns a promise, and processing resumes when it settles.
  */
 import type { Logger } from '../log.ts';
-import { concatBytes, foldedName, LT } from './bytes.ts';
+import { concatBytes, foldedName, LT, toLower } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
 import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
 import { ElementEnds } from './element-ends.ts';
@@ -22,11 +22,13 @@ import {
   type DocumentEndHandler,
   type ElementHandler,
   type EndTagHandler,
+  type AttributeRewrite,
   type Registered,
   type TextHandler,
 } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
-import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
+import { NO_VALUE, parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
+import { decodeText, encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
 
@@ -83,6 +85,8 @@ type Step = undefined | typeof PAUSED;
 type Entry<T> = { selector: { source: string }; handler: (view: T) => Awaitable };
 
 const NONE: never[] = [];
+/** Untouched runs at least this long are emitted without copying. */
+const DIRECT_OUTPUT_BYTES = 2048;
 const SCRIPT_NAME = Uint8Array.from('script', (c) => c.charCodeAt(0));
 
 export class HtmlRewriter {
@@ -160,6 +164,17 @@ export class HtmlRewriter {
     compileSelector(selector); // Reject a bad selector now, even with no handlers.
     if (handlers.element) this.#registry.addElement(selector, handlers.element);
     if (handlers.text) this.#registry.addText(selector, handlers.text);
+    return this;
+  }
+
+  /**
+   * Rewrites the value of `attribute` on every element carrying it (any case: `srcSet` is
+   * `srcset`). `rewrite` gets the raw value and returns the new raw value, or undefined to keep
+   * it. The fast path for URL rewriting: no element view is made for tags it leaves alone. Runs
+   * before element handlers, which see the rewritten values. Synchronous only.
+   */
+  rewriteAttribute(attribute: string, rewrite: AttributeRewrite): this {
+    this.#registry.addAttributeRule(attribute, rewrite);
     return this;
   }
 
@@ -253,7 +268,13 @@ export class HtmlRewriter {
   }
 
   /** Runs handlers in order; a returned promise pauses, and `then` runs after the last one. */
-  #call<T>(entries: ReadonlyArray<Entry<T>>, kind: string, view: T, then: () => Step, from = 0): Step {
+  #call<T>(
+    entries: ReadonlyArray<Entry<T>>,
+    kind: string,
+    view: T,
+    then: () => Step,
+    from = 0,
+  ): Step {
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i] as Entry<T>;
       let result: Awaitable;
@@ -262,8 +283,8 @@ export class HtmlRewriter {
       } catch (error) {
         throw this.#fail(error, `${kind} handler for "${entry.selector.source}"`);
       }
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        this.#pending = (result as Promise<void>).then(undefined, (error: unknown) => {
+      if (result !== undefined && typeof result.then === 'function') {
+        this.#pending = result.then(undefined, (error: unknown) => {
           throw this.#fail(error, `${kind} handler for "${entry.selector.source}"`);
         });
         this.#continuation = () => this.#call(entries, kind, view, then, i + 1);
@@ -333,12 +354,29 @@ export class HtmlRewriter {
     else this.#push(bytes);
   }
 
+  /**
+   * Emits the decided bytes. Long untouched runs go out as they are (views of the input, no
+   * copy); the short pieces around mutations are joined, so consumers see few, sizeable chunks.
+   */
   #flushOut(): void {
     if (this.#outBytes === 0) return;
-    const chunk = concatBytes(this.#out, this.#outBytes);
+    const parts = this.#out;
     this.#out = [];
     this.#outBytes = 0;
-    this.#emit(chunk);
+    let group: Uint8Array[] = [];
+    let groupBytes = 0;
+    for (const part of parts) {
+      if (part.byteLength >= DIRECT_OUTPUT_BYTES) {
+        if (groupBytes > 0) this.#emit(concatBytes(group, groupBytes));
+        group = [];
+        groupBytes = 0;
+        this.#emit(part);
+      } else {
+        group.push(part);
+        groupBytes += part.byteLength;
+      }
+    }
+    if (groupBytes > 0) this.#emit(concatBytes(group, groupBytes));
   }
 
   /** Holds `#buf[from…]` back until more input arrives. */
@@ -404,13 +442,26 @@ export class HtmlRewriter {
     return undefined;
   }
 
+  /** Data state: stays here across tags (the common case) until the mode changes or input ends. */
   #data(): Step {
     const buf = this.#buf;
-    const lt = buf.indexOf(LT, this.#pos);
-    if (lt === -1) {
-      this.#pos = buf.byteLength;
-      return undefined;
+    const len = buf.byteLength;
+    while (this.#mode === Mode.Data && this.#buf === buf) {
+      const lt = buf.indexOf(LT, this.#pos);
+      if (lt === -1) {
+        this.#pos = len;
+        return undefined;
+      }
+      // Fast path: `<` + letter is a start tag.
+      const next = lt + 1 < len ? (buf[lt + 1] as number) | 0x20 : 0;
+      const step = next >= 0x61 && next <= 0x7a ? this.#tagAt(lt, false) : this.#markupAt(lt);
+      if (step === PAUSED) return PAUSED;
     }
+    return undefined;
+  }
+
+  #markupAt(lt: number): Step {
+    const buf = this.#buf;
     const foreign = this.#foreign;
     const kind = classifyMarkup(buf, lt, foreign.depth > 0 && foreign.cdataAllowed);
     switch (kind) {
@@ -515,7 +566,8 @@ export class HtmlRewriter {
     this.#carryBytes = 0;
     const start = this.#tagIsEnd ? 2 : 1;
     let nameEnd = start;
-    while (nameEnd < held.byteLength && nameEnd < 256 && !isNameEnd(held[nameEnd] as number)) nameEnd++;
+    while (nameEnd < held.byteLength && nameEnd < 256 && !isNameEnd(held[nameEnd] as number))
+      nameEnd++;
     this.#tagName = nameEnd < held.byteLength ? foldedName(held, start, nameEnd) : '';
     this.#warnOversized(this.#tagName);
     if (this.#text) this.#collect(held);
@@ -570,11 +622,15 @@ export class HtmlRewriter {
       return undefined;
     }
     const registry = this.#registry;
-    const elements = registry.elements.length > 0 ? registry.matchElements(tag, name, this.#utf8) : NONE;
+    const elements =
+      registry.elements.length > 0 ? registry.matchElements(tag, name, this.#utf8) : NONE;
     const texts =
       html && registry.texts.length > 0 && info.textMode !== TextMode.Data
         ? registry.matchTexts(tag, name, this.#utf8)
         : NONE;
+    let view: ElementView | undefined;
+    if (registry.attributeRules.length > 0)
+      view = this.#rewriteAttributes(name, lt, end, elements.length > 0);
     if (elements.length === 0) {
       this.#enterContent(name, html, info.textMode);
       if (texts.length > 0) this.#beginText(name, texts, end);
@@ -582,7 +638,7 @@ export class HtmlRewriter {
     }
     this.#flushRun(lt); // Everything before a handler's element goes out before it runs.
     this.#tokenStart = lt;
-    const view = new ElementView(tag, name, this.#utf8);
+    view ??= new ElementView(tag, name, this.#utf8);
     return this.#call(elements, 'element', view, () => {
       this.#applyStart(view, info, lt, end, isVoid, html);
       if (texts.length > 0 && !view.removed) this.#beginText(name, texts, end);
@@ -590,7 +646,64 @@ export class HtmlRewriter {
     });
   }
 
-  #applyStart(view: ElementView, info: TagInfo, lt: number, end: number, isVoid: boolean, html: boolean) {
+  /**
+   * Applies `rewriteAttribute` rules to the tag. Without element handlers to follow, a changed tag
+   * is written out directly; with them, the changes go into the view they will share.
+   */
+  #rewriteAttributes(
+    tagName: string,
+    lt: number,
+    end: number,
+    forView: boolean,
+  ): ElementView | undefined {
+    const tag = this.#tag;
+    const byLength = this.#registry.attributeRulesByLength;
+    let view: ElementView | undefined;
+    let written = lt;
+    for (let index = 0; index < tag.attrCount; index++) {
+      const nameStart = tag.attrNameStart(index);
+      const rules = byLength[tag.attrNameEnd(index) - nameStart];
+      if (rules === undefined) continue;
+      for (const rule of rules) {
+        if (!sameName(tag.buf, nameStart, rule.bytes)) continue;
+        if (tag.attrQuote(index) === NO_VALUE) continue;
+        const raw = tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index));
+        const decoded = decodeText(raw, this.#utf8);
+        let next: string | undefined;
+        try {
+          next = rule.rewrite(decoded.text, tagName);
+        } catch (error) {
+          this.#tokenStart = lt;
+          throw this.#fail(error, `attribute rewriter for "${rule.name}"`);
+        }
+        if (next === undefined || next === decoded.text) continue;
+        if (forView) {
+          view ??= new ElementView(tag, tagName, this.#utf8);
+          view.setAttribute(rule.name, next);
+          continue;
+        }
+        // Straight to the output: bytes up to the value's name, then `="new value"`.
+        if (written === lt) this.#flushRun(lt);
+        this.#push(tag.buf.subarray(written, tag.attrNameEnd(index)));
+        this.#push(encodeAttributeValue(next, decoded.binary));
+        written = tag.attrEnd(index);
+      }
+    }
+    if (written !== lt) {
+      this.#push(tag.buf.subarray(written, end));
+      this.#run = end;
+    }
+    return view;
+  }
+
+  #applyStart(
+    view: ElementView,
+    info: TagInfo,
+    lt: number,
+    end: number,
+    isVoid: boolean,
+    html: boolean,
+  ) {
     this.#flushRun(lt);
     this.#pushAll(view.beforeHtml);
     if (view.removed) {
@@ -624,7 +737,8 @@ export class HtmlRewriter {
     if (this.#foreign.depth > 0) this.#foreign.endTag(name);
     const closing = this.#ends.size > 0 ? this.#ends.endTag(name) : NONE;
     const closesRemoved = closing.some((view) => view.removed);
-    const handlers = this.#suppressed > 0 && !closesRemoved ? NONE : this.#registry.matchEndTags(name);
+    const handlers =
+      this.#suppressed > 0 && !closesRemoved ? NONE : this.#registry.matchEndTags(name);
     if (closing.length === 0 && handlers.length === 0) return undefined;
     this.#flushRun(lt);
     this.#tokenStart = lt;
@@ -640,7 +754,12 @@ export class HtmlRewriter {
     });
   }
 
-  #applyEnd(closing: readonly ElementView[], view: EndTagView | undefined, lt: number, end: number) {
+  #applyEnd(
+    closing: readonly ElementView[],
+    view: EndTagView | undefined,
+    lt: number,
+    end: number,
+  ) {
     this.#flushRun(lt);
     for (const element of closing) if (!element.removed) this.#pushAll(element.appendHtml);
     if (view) this.#pushAll(view.beforeHtml);
@@ -734,6 +853,13 @@ export class HtmlRewriter {
   }
 }
 
+function sameName(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    if (toLower(buf[start + k] as number) !== lower[k]) return false;
+  }
+  return true;
+}
+
 const COLOR = Uint8Array.from('color', (c) => c.charCodeAt(0));
 const FACE = Uint8Array.from('face', (c) => c.charCodeAt(0));
 const SIZE = Uint8Array.from('size', (c) => c.charCodeAt(0));
@@ -741,7 +867,9 @@ const SIZE = Uint8Array.from('size', (c) => c.charCodeAt(0));
 /** `<font color|face|size>` breaks out of foreign content like the block-level tags. */
 function fontBreaks(tag: Tag): boolean {
   return (
-    findAttribute(tag, COLOR) !== -1 || findAttribute(tag, FACE) !== -1 || findAttribute(tag, SIZE) !== -1
+    findAttribute(tag, COLOR) !== -1 ||
+    findAttribute(tag, FACE) !== -1 ||
+    findAttribute(tag, SIZE) !== -1
   );
 }
 

@@ -4,7 +4,7 @@
  * folded bytes means ordinary pages build no strings for their tag names after the first sighting.
  */
 import { foldedName, toLower } from './bytes.ts';
-import { TextMode, textModeFor } from './content-model.ts';
+import { textModeFor, type TextMode } from './content-model.ts';
 import { VOID_ELEMENTS } from './element-ends.ts';
 
 export interface TagInfo {

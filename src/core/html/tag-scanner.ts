@@ -64,7 +64,14 @@ export class Tag {
     return this.attrValueEnd(index) + (quote === 0 ? 0 : 1);
   }
 
-  push(start: number, nameStart: number, nameEnd: number, vStart: number, vEnd: number, quote: number) {
+  push(
+    start: number,
+    nameStart: number,
+    nameEnd: number,
+    vStart: number,
+    vEnd: number,
+    quote: number,
+  ) {
     const at = this.attrCount * FIELDS;
     if (at + FIELDS > this.attrs.length) {
       const grown = new Int32Array(this.attrs.length * 2);

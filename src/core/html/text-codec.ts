@@ -8,6 +8,8 @@
  *   always decoded byte-per-char. Handlers matching ASCII (URLs, hosts) work unchanged, and
  *   non-ASCII bytes round-trip untouched.
  */
+import { allocate, trimLast } from './bytes.ts';
+
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
@@ -36,7 +38,10 @@ export function decodeText(bytes: Uint8Array, utf8: boolean): DecodedText {
   // TextDecoder is the fastest way from bytes to a string (~100 ns for a URL), ASCII included.
   if (!utf8) {
     // Legacy encodings are always byte-per-char, so every byte round-trips.
-    return { text: isAscii(bytes) ? asciiDecoder.decode(bytes) : latin1Decode(bytes), binary: true };
+    return {
+      text: isAscii(bytes) ? asciiDecoder.decode(bytes) : latin1Decode(bytes),
+      binary: true,
+    };
   }
   try {
     return { text: utf8Decoder.decode(bytes), binary: false };
@@ -71,4 +76,20 @@ export function encodeText(text: string, binary: boolean): Uint8Array {
 
 export function encodeUtf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
+}
+
+/**
+ * `="value"` as bytes, with `"` written as `&quot;`: how a changed attribute is serialised.
+ * UTF-8 values are encoded straight into slab memory (profiles showed per-value allocations and
+ * string building dominating the attribute path).
+ */
+export function encodeAttributeValue(value: string, binary: boolean): Uint8Array {
+  if (binary || value.includes('"'))
+    return encodeText(`="${value.replace(/"/g, '&quot;')}"`, binary);
+  const out = allocate(value.length * 3 + 3);
+  out[0] = 0x3d; // =
+  out[1] = 0x22; // "
+  const { written } = utf8Encoder.encodeInto(value, out.subarray(2));
+  out[2 + written] = 0x22;
+  return trimLast(out, written + 3);
 }

@@ -42,7 +42,12 @@ function wordAt(buf: Uint8Array, start: number, word: Uint8Array, gate: number, 
 }
 
 /** RCDATA / RAWTEXT: index of the `<` of the appropriate end tag, END_OF_INPUT or NEED_MORE. */
-export function findEndTag(buf: Uint8Array, from: number, name: Uint8Array, out: ScanResult): number {
+export function findEndTag(
+  buf: Uint8Array,
+  from: number,
+  name: Uint8Array,
+  out: ScanResult,
+): number {
   let i = from;
   for (;;) {
     const lt = buf.indexOf(LT, i);
