@@ -6,6 +6,7 @@
  */
 import type { RequestContext } from './http/request-context.ts';
 import { createPublisherProxy } from './proxy/publisher-proxy.ts';
+import { createPublisherRewrite } from './proxy/publisher-rewrite.ts';
 import type { PlatformServices } from './services.ts';
 import type { Settings } from './settings/settings-schema.ts';
 import { buildUnifiedBundle, createTsjsRoute, TSJS_PATH_PREFIX } from './static/tsjs-route.ts';
@@ -26,7 +27,8 @@ export interface RouteTable {
 }
 
 export function buildRouteTable(settings: Settings, services: PlatformServices): RouteTable {
-  const tsjs = createTsjsRoute(buildUnifiedBundle());
+  const bundle = buildUnifiedBundle();
+  const tsjs = createTsjsRoute(bundle);
   const routes: Route[] = [
     {
       name: 'tsjs',
@@ -36,7 +38,12 @@ export function buildRouteTable(settings: Settings, services: PlatformServices):
       handle: (request, ctx) => tsjs(request, ctx.url),
     },
   ];
-  return { routes, fallback: createPublisherProxy(settings, services) };
+  return {
+    routes,
+    fallback: createPublisherProxy(settings, services, {
+      transform: createPublisherRewrite(settings, services, bundle),
+    }),
+  };
 }
 
 export function matchRoute(table: RouteTable, method: string, path: string): RouteHandler {

@@ -43,8 +43,22 @@ export interface GeoInfo {
   region?: string;
 }
 
+export type ContentCoding = 'gzip' | 'deflate' | 'br';
+
+/** Compression, as the platform provides it (Node: node:zlib; edges: their own). */
+export interface Codecs {
+  /**
+   * Decodes a body. The stream errors on corrupt or truncated input (a cut-off gzip is never a
+   * clean end) and once more than `maxDecodedBytes` come out (decompression bombs).
+   */
+  decode(coding: ContentCoding, maxDecodedBytes: number): TransformStream<Uint8Array, Uint8Array>;
+  /** Encodes for the client, flushing after every chunk so it can decode what it has at once. */
+  encode(coding: 'gzip' | 'br'): TransformStream<Uint8Array, Uint8Array>;
+}
+
 export interface PlatformServices {
   fetchOrigin: OriginFetch;
+  codecs: Codecs;
   connection(request: Request): ClientConnection;
   /** Geo data for the client, or null where the platform has none (Node). */
   geo(request: Request): GeoInfo | null;

@@ -88,21 +88,32 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
  * the web queue is full, and cancelling the web stream destroys the socket-backed readable.
  */
 export function toWebStream(body: Readable): ReadableStream<Uint8Array> {
+  // Events can still arrive after the consumer cancelled; a closed controller must not be touched
+  // (an exception there would be uncaught and take the process down).
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         body.on('data', (chunk: Buffer) => {
+          if (!open) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) body.pause();
         });
-        body.once('end', () => controller.close());
-        body.once('error', (error) => controller.error(error));
+        body.once('end', () => {
+          if (open) controller.close();
+          open = false;
+        });
+        body.once('error', (error) => {
+          if (open) controller.error(error);
+          open = false;
+        });
         body.pause();
       },
       pull() {
         body.resume();
       },
       cancel(reason) {
+        open = false;
         body.destroy(reason instanceof Error ? reason : undefined);
       },
     },

@@ -17,6 +17,7 @@ import type { Logger } from '../core/log.ts';
 import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
+import { nodeCodecs } from './codecs.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
 import { tunnelUpgrade } from './websocket-tunnel.ts';
@@ -45,6 +46,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const connections = new WeakMap<Request, ClientConnection>();
   const services: PlatformServices = {
     fetchOrigin: origin.fetch,
+    codecs: nodeCodecs,
     connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: false },
     geo: () => null,
     log,

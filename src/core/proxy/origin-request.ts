@@ -5,6 +5,7 @@
  */
 import { removeHopByHop } from '../http/hop-by-hop.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import { restrictAcceptEncoding } from './classify.ts';
 
 export interface OriginTarget {
   /** `scheme://host[:port]` of the origin, as configured. */
@@ -19,6 +20,10 @@ export function buildOriginHeaders(ctx: RequestContext, origin: OriginTarget): H
   headers.set('x-forwarded-for', ctx.clientIp);
   headers.set('x-forwarded-proto', ctx.scheme);
   headers.set('x-forwarded-host', ctx.host);
+  // Only codings the proxy can decode, so every rewritable body can be rewritten.
+  const acceptEncoding = restrictAcceptEncoding(headers.get('accept-encoding'));
+  if (acceptEncoding === null) headers.delete('accept-encoding');
+  else headers.set('accept-encoding', acceptEncoding);
   return headers;
 }
 

@@ -100,6 +100,8 @@ const proxy = object({
   connect_timeout_ms: int({ min: 1, max: 600000 }).default(1000),
   first_byte_timeout_ms: int({ min: 1, max: 600000 }).default(15000),
   between_bytes_timeout_ms: int({ min: 1, max: 600000 }).default(10000),
+  /** Cap on a rewritten body's decoded size (decompression bombs); past it the response aborts. */
+  max_decoded_body_bytes: int({ min: 1024 }).default(256 * 1024 * 1024),
 });
 
 const server = object({

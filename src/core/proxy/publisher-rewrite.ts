@@ -1,0 +1,125 @@
+/**
+ * The rewriting stage of the publisher proxy: classify the origin response, rewrite its headers,
+ * and stream its body through decode → rewrite → encode, every chunk going out as soon as it is
+ * processed.
+ */
+import { htmlRewriterStream } from '../html/index.ts';
+import type { RequestContext } from '../http/request-context.ts';
+import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
+import { textReplacerStream } from '../rewrite/text-replacer.ts';
+import type { PlatformServices } from '../services.ts';
+import type { Settings } from '../settings/settings-schema.ts';
+import { tsjsScriptSrc, type TsjsBundle } from '../static/tsjs-route.ts';
+import { chooseResponseCoding, classifyResponse } from './classify.ts';
+import { applyHtmlRules, cspNonce } from './html-rules.ts';
+import type { ResponseTransform } from './publisher-proxy.ts';
+
+const URL_HEADERS = ['location', 'content-location', 'link'];
+
+export function createPublisherRewrite(
+  settings: Settings,
+  services: PlatformServices,
+  bundle: Promise<TsjsBundle>,
+): ResponseTransform {
+  const matcher = new OriginMatcher(settings.publisher.origin_url);
+  const nextjs = settings.integrations.nextjs !== undefined;
+  const maxDecoded = settings.proxy.max_decoded_body_bytes;
+  const cookieDomain = settings.publisher.cookie_domain;
+  const originHost = matcher.host;
+  let tsjsSrc = '';
+  void bundle.then((resolved) => (tsjsSrc = tsjsScriptSrc(resolved)));
+
+  return async (response: Response, request: Request, ctx: RequestContext): Promise<Response> => {
+    const target: OriginUrlTarget = { scheme: ctx.scheme, host: ctx.host };
+    const headers = new Headers(response.headers);
+    rewriteHeaders(headers, matcher, target, originHost, cookieDomain);
+
+    const kind = classifyResponse({
+      method: request.method,
+      status: response.status,
+      contentType: headers.get('content-type'),
+      contentEncoding: headers.get('content-encoding'),
+      nextjs,
+    });
+    // RSC Flight rewriting is not built yet: its length-prefixed rows must not be edited blindly.
+    if (kind.processing === 'passthrough' || kind.processing === 'rsc' || response.body === null) {
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
+    }
+
+    let body: ReadableStream<Uint8Array> = response.body;
+    if (kind.coding !== 'identity')
+      body = body.pipeThrough(services.codecs.decode(kind.coding, maxDecoded));
+    if (kind.processing === 'html') {
+      if (tsjsSrc === '') tsjsSrc = tsjsScriptSrc(await bundle);
+      const rules = {
+        matcher,
+        target,
+        tsjsSrc,
+        headSnippets: '',
+        nonce: cspNonce(headers.get('content-security-policy')),
+      };
+      body = body.pipeThrough(
+        htmlRewriterStream((rewriter) => applyHtmlRules(rewriter, rules), {
+          ...(kind.charset ? { encoding: kind.charset } : {}),
+          log: services.log,
+        }),
+      );
+    } else {
+      body = body.pipeThrough(textReplacerStream(matcher, target));
+    }
+    const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
+    if (coding === 'identity') headers.delete('content-encoding');
+    else {
+      body = body.pipeThrough(services.codecs.encode(coding));
+      headers.set('content-encoding', coding);
+    }
+    headers.delete('content-length');
+    addVary(headers, 'Accept-Encoding');
+    const etag = headers.get('etag');
+    if (etag !== null && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  };
+}
+
+/** Origin URLs in `Location`, `Content-Location`, `Link`; `Set-Cookie` `Domain=<origin>`. */
+function rewriteHeaders(
+  headers: Headers,
+  matcher: OriginMatcher,
+  target: OriginUrlTarget,
+  originHost: string,
+  cookieDomain: string,
+): void {
+  for (const name of URL_HEADERS) {
+    const value = headers.get(name);
+    if (value === null) continue;
+    const result = matcher.rewrite(value, target, { bare: 'never' });
+    if (result.changed) headers.set(name, result.text);
+  }
+  const cookies = headers.getSetCookie();
+  if (cookies.length === 0) return;
+  const domain = new RegExp(
+    `(;\\s*domain\\s*=\\s*)\\.?${originHost.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\s*(;|$))`,
+    'i',
+  );
+  const rewritten = cookies.map((cookie) => cookie.replace(domain, `$1${cookieDomain}`));
+  if (rewritten.every((cookie, index) => cookie === cookies[index])) return;
+  headers.delete('set-cookie');
+  for (const cookie of rewritten) headers.append('set-cookie', cookie);
+}
+
+function addVary(headers: Headers, field: string): void {
+  const vary = headers.get('vary');
+  if (vary === null || vary.trim() === '') headers.set('vary', field);
+  else if (vary.trim() === '*') return;
+  else if (!vary.split(',').some((item) => item.trim().toLowerCase() === field.toLowerCase())) {
+    headers.set('vary', `${vary}, ${field}`);
+  }
+}
