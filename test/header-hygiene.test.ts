@@ -243,3 +243,36 @@ describe('strict HTTP/1.1 parsing (request smuggling)', () => {
     });
   }
 });
+
+describe('slow clients (slowloris)', () => {
+  it('closes a connection whose headers trickle in past headers_timeout_ms, without reaching the origin', async () => {
+    const origin = await startOrigin((_req, res) => res.end('ok'));
+    const server = await startTestServer(
+      testSettings(origin.url, '[server]\nheaders_timeout_ms = 400\nrequest_timeout_ms = 400\n'),
+    );
+    try {
+      const { connect } = await import('node:net');
+      const socket = connect(server.port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+      socket.on('error', () => {});
+      const started = performance.now();
+      const bytes = 'GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ';
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (sent < bytes.length && !socket.destroyed) socket.write(bytes[sent++] ?? '');
+      }, 100);
+      const end = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
+      clearInterval(drip);
+      socket.destroy();
+      assert.notEqual(end, -1, 'the slow connection was never closed');
+      assert.ok(end - started < 2500, `closed only after ${Math.round(end - started)} ms`);
+      assert.ok(received === '' || /^HTTP\/1\.1 408/.test(received), received);
+      assert.equal(origin.seen.length, 0);
+    } finally {
+      await server.close();
+      await origin.close();
+    }
+  });
+});

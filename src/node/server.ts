@@ -60,6 +60,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     headersTimeout: limits.headers_timeout_ms,
     requestTimeout: limits.request_timeout_ms,
     keepAliveTimeout: limits.keep_alive_timeout_ms,
+    // Node enforces the two timeouts above only when it sweeps connections (every 30 s by
+    // default), which would let a slow-headers client hold a socket far longer than configured.
+    connectionsCheckingInterval: Math.max(
+      50,
+      Math.min(1000, Math.floor(Math.min(limits.headers_timeout_ms, limits.request_timeout_ms) / 4)),
+    ),
     insecureHTTPParser: false,
     requireHostHeader: true,
     joinDuplicateHeaders: false,
