@@ -255,7 +255,9 @@ describe('slow clients (slowloris)', () => {
       const socket = connect(server.port, '127.0.0.1');
       let received = '';
       socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
-      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+      const closed = new Promise<number>((resolve) =>
+        socket.on('close', () => resolve(performance.now())),
+      );
       socket.on('error', () => {});
       const started = performance.now();
       const bytes = 'GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ';
@@ -263,7 +265,10 @@ describe('slow clients (slowloris)', () => {
       const drip = setInterval(() => {
         if (sent < bytes.length && !socket.destroyed) socket.write(bytes[sent++] ?? '');
       }, 100);
-      const end = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
+      const end = await Promise.race([
+        closed,
+        new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000)),
+      ]);
       clearInterval(drip);
       socket.destroy();
       assert.notEqual(end, -1, 'the slow connection was never closed');

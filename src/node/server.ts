@@ -64,7 +64,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     // default), which would let a slow-headers client hold a socket far longer than configured.
     connectionsCheckingInterval: Math.max(
       50,
-      Math.min(1000, Math.floor(Math.min(limits.headers_timeout_ms, limits.request_timeout_ms) / 4)),
+      Math.min(
+        1000,
+        Math.floor(Math.min(limits.headers_timeout_ms, limits.request_timeout_ms) / 4),
+      ),
     ),
     insecureHTTPParser: false,
     requireHostHeader: true,

@@ -6,6 +6,7 @@
 import { htmlRewriterStream } from '../html/index.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
+import { rscFlightStream } from '../rewrite/rsc-flight.ts';
 import { textReplacerStream } from '../rewrite/text-replacer.ts';
 import type { PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
@@ -23,6 +24,8 @@ export function createPublisherRewrite(
 ): ResponseTransform {
   const matcher = new OriginMatcher(settings.publisher.origin_url);
   const nextjs = settings.integrations.nextjs !== undefined;
+  // A T row is held whole to recompute its length; past this it streams through unchanged.
+  const maxRscRow = settings.integrations.nextjs?.max_combined_payload_bytes || 10 * 1024 * 1024;
   const maxDecoded = settings.proxy.max_decoded_body_bytes;
   const cookieDomain = settings.publisher.cookie_domain;
   const originHost = matcher.host;
@@ -41,8 +44,7 @@ export function createPublisherRewrite(
       contentEncoding: headers.get('content-encoding'),
       nextjs,
     });
-    // RSC Flight rewriting is not built yet: its length-prefixed rows must not be edited blindly.
-    if (kind.processing === 'passthrough' || kind.processing === 'rsc' || response.body === null) {
+    if (kind.processing === 'passthrough' || response.body === null) {
       return new Response(response.body, {
         status: response.status,
         statusText: response.statusText,
@@ -68,6 +70,8 @@ export function createPublisherRewrite(
           log: services.log,
         }),
       );
+    } else if (kind.processing === 'rsc') {
+      body = body.pipeThrough(rscFlightStream(matcher, target, maxRscRow));
     } else {
       body = body.pipeThrough(textReplacerStream(matcher, target));
     }

@@ -6,17 +6,17 @@
  * straddle chunks are found because the last few bytes of each chunk wait for the next one; a
  * chunk with no trace of the origin host goes out as it came, without being decoded at all.
  */
-import { latin1Decode } from '../html/text-codec.ts';
 import { concatBytes } from '../html/bytes.ts';
+import { latin1Decode } from '../html/text-codec.ts';
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
 
-function latin1Encode(text: string): Uint8Array {
+export function latin1Encode(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
 }
 
-function containsAscii(bytes: Uint8Array, word: string): boolean {
+export function containsAscii(bytes: Uint8Array, word: string): boolean {
   const first = word.charCodeAt(0);
   let at = bytes.indexOf(first);
   while (at !== -1 && at + word.length <= bytes.length) {
@@ -28,46 +28,74 @@ function containsAscii(bytes: Uint8Array, word: string): boolean {
   return false;
 }
 
+/** Incremental replacer: `push` bytes, get back what is decided; `flush` at the end of a run. */
+export class OriginTextReplacer {
+  readonly #matcher: OriginMatcher;
+  readonly #target: OriginUrlTarget;
+  readonly #keep: number;
+  #carry: Uint8Array = new Uint8Array(0);
+  #before = 0x20;
+
+  constructor(matcher: OriginMatcher, target: OriginUrlTarget) {
+    this.#matcher = matcher;
+    this.#target = target;
+    this.#keep = maxReferenceLength(matcher.host);
+  }
+
+  push(chunk: Uint8Array, out: Uint8Array[]): void {
+    this.#carry = this.#carry.byteLength === 0 ? chunk : concatBytes([this.#carry, chunk]);
+    this.#process(out, false);
+  }
+
+  /** Everything held back is decided now (end of input, or a boundary no reference can cross). */
+  flush(out: Uint8Array[]): void {
+    this.#process(out, true);
+  }
+
+  #process(out: Uint8Array[], final: boolean): void {
+    const bytes = this.#carry;
+    const limit = final ? bytes.byteLength : bytes.byteLength - this.#keep;
+    if (limit <= 0) return;
+    const host = this.#matcher.host;
+    if (!containsAscii(bytes, host)) {
+      // Nothing here can be a reference except a host cut off at the end, which stays behind.
+      out.push(bytes.subarray(0, limit));
+      this.#before = bytes[limit - 1] as number;
+      this.#carry = bytes.subarray(limit);
+      return;
+    }
+    const text = latin1Decode(bytes);
+    const result = this.#matcher.rewrite(text, this.#target, {
+      bare: 'anywhere',
+      limit,
+      before: this.#before,
+    });
+    const decided = Math.min(result.decided, text.length);
+    if (!result.changed) out.push(bytes.subarray(0, decided));
+    else out.push(latin1Encode(result.text.slice(0, result.text.length - (text.length - decided))));
+    this.#before = bytes[decided - 1] ?? this.#before;
+    this.#carry = bytes.subarray(decided);
+  }
+}
+
 export function textReplacerStream(
   matcher: OriginMatcher,
   target: OriginUrlTarget,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const keep = maxReferenceLength(matcher.host);
-  let carry: Uint8Array = new Uint8Array(0);
-  let before = 0x20;
-
-  const process = (controller: TransformStreamDefaultController<Uint8Array>, final: boolean) => {
-    const bytes = carry;
-    const limit = final ? bytes.byteLength : bytes.byteLength - keep;
-    if (limit <= 0) return;
-    if (!containsAscii(bytes, matcher.host)) {
-      // Nothing here can be a reference except a host cut off at the end, which stays behind.
-      controller.enqueue(bytes.subarray(0, limit));
-      before = bytes[limit - 1] as number;
-      carry = bytes.subarray(limit);
-      return;
-    }
-    const text = latin1Decode(bytes);
-    const result = matcher.rewrite(text, target, { bare: 'anywhere', limit, before });
-    const decided = Math.min(result.decided, text.length);
-    if (!result.changed) {
-      controller.enqueue(bytes.subarray(0, decided));
-    } else {
-      const rest = text.length - decided;
-      const out = result.text.slice(0, result.text.length - rest);
-      controller.enqueue(latin1Encode(out));
-    }
-    before = bytes[decided - 1] ?? before;
-    carry = bytes.subarray(decided);
+  const replacer = new OriginTextReplacer(matcher, target);
+  const send = (controller: TransformStreamDefaultController<Uint8Array>, parts: Uint8Array[]) => {
+    for (const part of parts) if (part.byteLength > 0) controller.enqueue(part);
   };
-
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      carry = carry.byteLength === 0 ? chunk : concatBytes([carry, chunk]);
-      process(controller, false);
+      const parts: Uint8Array[] = [];
+      replacer.push(chunk, parts);
+      send(controller, parts);
     },
     flush(controller) {
-      process(controller, true);
+      const parts: Uint8Array[] = [];
+      replacer.flush(parts);
+      send(controller, parts);
     },
   });
 }
