@@ -14,6 +14,8 @@ export interface OriginFetchOptions {
   timeouts: OriginTimeouts;
   /** Verify the origin's TLS certificate (`proxy.certificate_check`). */
   verifyCertificate: boolean;
+  /** Connect here (`host:port`) instead of resolving the URL's host (`proxy.origin_address`). */
+  connectAddress?: string;
   /** Aborted when the client goes away: the origin request must stop too. */
   signal?: AbortSignal;
 }

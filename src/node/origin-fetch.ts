@@ -22,9 +22,10 @@ export interface OriginFetcher {
 export function createOriginFetch(): OriginFetcher {
   const agents = new Map<string, Agent>();
 
-  const agentFor = (options: OriginFetchOptions): Agent => {
+  const agentFor = (options: OriginFetchOptions & { servername?: string }): Agent => {
     const { connectMs, firstByteMs, betweenBytesMs } = options.timeouts;
-    const key = `${connectMs}/${firstByteMs}/${betweenBytesMs}/${options.verifyCertificate}`;
+    const servername = options.connectAddress ? options.servername : undefined;
+    const key = `${connectMs}/${firstByteMs}/${betweenBytesMs}/${options.verifyCertificate}/${servername ?? ''}`;
     let agent = agents.get(key);
     if (!agent) {
       agent = new Agent({
@@ -32,7 +33,10 @@ export function createOriginFetch(): OriginFetcher {
         headersTimeout: firstByteMs,
         bodyTimeout: betweenBytesMs,
         keepAliveTimeout: 4000,
-        connect: { rejectUnauthorized: options.verifyCertificate },
+        connect: {
+          rejectUnauthorized: options.verifyCertificate,
+          ...(servername ? { servername } : {}),
+        },
       });
       agents.set(key, agent);
     }
@@ -47,8 +51,9 @@ export function createOriginFetch(): OriginFetcher {
     }
     let result;
     try {
-      result = await agentFor(options).request({
-        origin: url.origin,
+      result = await agentFor({ ...options, servername: url.hostname }).request({
+        // With an origin address, connect there; `Host` (and TLS SNI) keep the origin's name.
+        origin: options.connectAddress ? `${url.protocol}//${options.connectAddress}` : url.origin,
         path: `${url.pathname}${url.search}`,
         method: request.method,
         headers,

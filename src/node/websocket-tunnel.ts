@@ -53,15 +53,18 @@ export async function tunnelUpgrade(
 
   const { url, headers } = plan;
   const secure = url.protocol === 'https:';
-  const port = Number(url.port || (secure ? 443 : 80));
+  const address = options.settings.proxy.origin_address;
+  const cut = address ? address.lastIndexOf(':') : -1;
+  const connectHost = address ? address.slice(0, cut).replace(/^\[|\]$/g, '') : url.hostname;
+  const port = address ? Number(address.slice(cut + 1)) : Number(url.port || (secure ? 443 : 80));
   const upstream: Socket = secure
     ? tls.connect({
-        host: url.hostname,
+        host: connectHost,
         port,
         servername: url.hostname,
         rejectUnauthorized: options.settings.proxy.certificate_check,
       })
-    : net.connect({ host: url.hostname, port });
+    : net.connect({ host: connectHost, port });
   upstream.setTimeout(options.settings.proxy.connect_timeout_ms, () => {
     options.log.warn('websocket origin connect timeout', { host: url.host });
     upstream.destroy();

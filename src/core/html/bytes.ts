@@ -113,6 +113,7 @@ export function trimLast(array: Uint8Array, used: number): Uint8Array {
 }
 
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
+  if (parts.length === 0) return new Uint8Array(0);
   if (parts.length === 1) return parts[0] as Uint8Array;
   const size = total ?? parts.reduce((sum, part) => sum + part.byteLength, 0);
   const out = allocate(size);

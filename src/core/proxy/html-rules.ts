@@ -4,6 +4,7 @@
  * tsjs bundle is injected at the start of the first `<head>`.
  */
 import type { HtmlRewriter } from '../html/index.ts';
+import type { NextInlinePayloads } from '../rewrite/next-inline.ts';
 import type { OriginMatcher, OriginUrlTarget } from '../rewrite/origin-urls.ts';
 
 const URL_ATTRIBUTES = ['href', 'src', 'action', 'formaction', 'poster'];
@@ -19,6 +20,8 @@ export interface HtmlRuleContext {
   headSnippets: string;
   /** The page's CSP nonce, given to every injected `<script>`. */
   nonce: string | undefined;
+  /** Next.js inline Flight payloads, when the integration is enabled. */
+  nextInline?: NextInlinePayloads;
 }
 
 function escapeAttribute(value: string): string {
@@ -60,6 +63,17 @@ export function applyHtmlRules(rewriter: HtmlRewriter, ctx: HtmlRuleContext): vo
   rewriter.on('style', rewriteText('never'));
   rewriter.on('script[type="application/ld+json"]', rewriteText('anywhere'));
   rewriter.on('script[type="application/json"]', rewriteText('anywhere'));
+
+  const inline = ctx.nextInline;
+  if (inline) {
+    rewriter.on('script', {
+      text: (text) => {
+        const next = inline.rewriteScript(text.text);
+        if (next !== undefined) text.replace(next);
+      },
+    });
+    rewriter.onDocumentEnd((document) => document.append(inline.documentEnd()));
+  }
 
   let injected = false;
   const injection = headInjection(ctx);

@@ -37,6 +37,7 @@ export function createPublisherProxy(
       betweenBytesMs: settings.proxy.between_bytes_timeout_ms,
     },
     verifyCertificate: settings.proxy.certificate_check,
+    ...(settings.proxy.origin_address ? { connectAddress: settings.proxy.origin_address } : {}),
   };
 
   return async (request: Request, ctx: RequestContext): Promise<Response> => {

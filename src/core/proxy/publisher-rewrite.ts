@@ -6,6 +6,7 @@
 import { htmlRewriterStream } from '../html/index.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
+import { NextInlinePayloads } from '../rewrite/next-inline.ts';
 import { rscFlightStream } from '../rewrite/rsc-flight.ts';
 import { textReplacerStream } from '../rewrite/text-replacer.ts';
 import type { PlatformServices } from '../services.ts';
@@ -63,6 +64,7 @@ export function createPublisherRewrite(
         tsjsSrc,
         headSnippets: '',
         nonce: cspNonce(headers.get('content-security-policy')),
+        ...(nextjs ? { nextInline: new NextInlinePayloads(matcher, target, maxRscRow) } : {}),
       };
       body = body.pipeThrough(
         htmlRewriterStream((rewriter) => applyHtmlRules(rewriter, rules), {

@@ -109,6 +109,14 @@ export class FlightRewriter {
     }
   }
 
+  /**
+   * Decides the newline-row text held back for references that might continue (used at script
+   * boundaries of inline payloads); an unfinished `T` row stays held.
+   */
+  flushLines(out: Uint8Array[]): void {
+    this.#replacer.flush(out);
+  }
+
   /** End of the stream: whatever is partial goes out as it came. */
   flush(out: Uint8Array[]): void {
     if (this.#state === State.TextBody) {

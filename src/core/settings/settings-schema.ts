@@ -97,6 +97,17 @@ const proxy = object({
     ),
   ).default(() => []),
   allowed_domains: array(str()).default(() => []),
+  /**
+   * Connect to this `host:port` instead of resolving the origin's host (which keeps its name for
+   * `Host` and TLS). For origins whose public name points at this server, and for tests.
+   */
+  origin_address: str()
+    .check((text) =>
+      /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text)
+        ? undefined
+        : `must be host:port, got "${text}"`,
+    )
+    .optional(),
   connect_timeout_ms: int({ min: 1, max: 600000 }).default(1000),
   first_byte_timeout_ms: int({ min: 1, max: 600000 }).default(15000),
   between_bytes_timeout_ms: int({ min: 1, max: 600000 }).default(10000),

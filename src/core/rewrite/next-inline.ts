@@ -1,0 +1,133 @@
+/**
+ * Next.js App Router pages carry their RSC Flight stream inline, as JavaScript string literals in
+ * `self.__next_f.push([1,"…"])` scripts. The client concatenates every pushed payload into one
+ * stream, so the payloads are rewritten as one stream too: each script's payload is unescaped,
+ * fed to a document-wide {@link FlightRewriter}, and whatever that decides is written back,
+ * re-escaped, as the script's new payload.
+ *
+ * A `T` row whose text continues into later scripts is held until it is complete (up to
+ * `max_combined_payload_bytes`; past that it passes through unchanged) and then written, with
+ * its recomputed length, into the script that completes it — the concatenated stream is the same
+ * Flight data, with lengths that match the rewritten text. Scripts where nothing changes keep
+ * their exact bytes.
+ */
+import { concatBytes } from '../html/bytes.ts';
+import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
+import { FlightRewriter } from './rsc-flight.ts';
+
+const PUSH_CALL =
+  /^\s*(?:(?:self|window)\.__next_f\.push|\(\s*(?:self|window)\.__next_f\s*=\s*(?:self|window)\.__next_f\s*\|\|\s*\[\]\s*\)\s*\.push)\(\[\s*1\s*,\s*(['"])/;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Index of the quote closing the string literal that starts after `open`, or -1. */
+function stringEnd(text: string, open: number, quote: string): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\') i++;
+    else if (char === quote) return i;
+    else if (char === '\n') return -1;
+  }
+  return -1;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+};
+
+/** The value of a JS string literal's body, or undefined when it is not one we can read exactly. */
+export function unescapeJs(body: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i] as string;
+    if (char !== '\\') {
+      out += char;
+      continue;
+    }
+    const next = body[++i];
+    if (next === undefined) return undefined;
+    if (next in SIMPLE_ESCAPES && !(next === '0' && /[0-9]/.test(body[i + 1] ?? '')))
+      out += SIMPLE_ESCAPES[next];
+    else if (next === 'x') {
+      const hex = body.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 2;
+    } else if (next === 'u') {
+      const braced = /^\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 1));
+      if (braced) {
+        out += String.fromCodePoint(parseInt(braced[1] as string, 16));
+        i += braced[0].length;
+      } else {
+        const hex = body.slice(i + 1, i + 5);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) return undefined;
+        out += String.fromCharCode(parseInt(hex, 16));
+        i += 4;
+      }
+    } else if (next === '\r' || next === '\n' || next === '\u2028' || next === '\u2029') {
+      if (next === '\r' && body[i + 1] === '\n') i++; // Line continuation: nothing.
+    } else out += next;
+  }
+  // A lone surrogate cannot survive a trip through UTF-8; leave such payloads alone.
+  return out.isWellFormed() ? out : undefined;
+}
+
+/** A JS string literal body for `value`, safe inside `<script>` (as Next.js writes them). */
+export function escapeJs(value: string, quote: string): string {
+  let json = JSON.stringify(value).slice(1, -1);
+  if (quote === "'") json = json.replace(/\\"/g, '"').replace(/'/g, "\\'");
+  return json
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export class NextInlinePayloads {
+  readonly #flight: FlightRewriter;
+
+  constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
+    this.#flight = new FlightRewriter(matcher, target, maxHeldBytes);
+  }
+
+  /** The script's new text, or undefined when it is not a data push or nothing changed. */
+  rewriteScript(text: string): string | undefined {
+    const call = PUSH_CALL.exec(text);
+    if (!call) return undefined;
+    const quote = call[1] as string;
+    const open = call[0].length - 1;
+    const close = stringEnd(text, open, quote);
+    if (close === -1) return undefined;
+    const body = text.slice(open + 1, close);
+    const payload = unescapeJs(body);
+    if (payload === undefined) return undefined;
+    const input = encoder.encode(payload);
+    const out: Uint8Array[] = [];
+    this.#flight.push(input, out);
+    // A script boundary ends newline-row replacement; only T rows are carried across scripts.
+    this.#flight.flushLines(out);
+    const bytes = concatBytes(out);
+    if (
+      bytes.byteLength === input.byteLength &&
+      bytes.every((byte, index) => byte === input[index])
+    )
+      return undefined;
+    return `${text.slice(0, open + 1)}${escapeJs(decoder.decode(bytes), quote)}${text.slice(close)}`;
+  }
+
+  /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */
+  documentEnd(): string {
+    const out: Uint8Array[] = [];
+    this.#flight.flush(out);
+    const rest = decoder.decode(concatBytes(out));
+    return rest === '' ? '' : `<script>self.__next_f.push([1,"${escapeJs(rest, '"')}"])</script>`;
+  }
+}
