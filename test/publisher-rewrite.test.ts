@@ -302,4 +302,56 @@ describe('rewriting publisher proxy', () => {
       }
     },
   );
+
+  it('keeps backpressure through the HTML rewriter, and a client abort cancels the origin', async () => {
+    const unit = Buffer.from(`<p><a href="${'ORIGIN'}/x">link</a> ${'text '.repeat(40)}</p>\n`);
+    let written = 0;
+    let closed: () => void = () => {};
+    const originClosed = new Promise<void>((resolve) => (closed = resolve));
+    const big = await startOrigin(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        const piece = Buffer.from(unit.toString().replace('ORIGIN', bigBase).repeat(200));
+        res.on('close', () => closed());
+        const pump = () => {
+          while (written < 64 * 1024 * 1024 && !res.destroyed) {
+            written += piece.byteLength;
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      },
+      { streaming: true },
+    );
+    const bigBase = big.url;
+    const proxy = await startTestServer(testSettings(big.url));
+    try {
+      // Identity to the client: compressed output would be small enough to sit in socket buffers.
+      const req = http.get(`${proxy.url}/`);
+      const [res] = (await new Promise((resolve) => req.once('response', (r) => resolve([r])))) as [
+        http.IncomingMessage,
+      ];
+      res.pause();
+      let previous = -1;
+      while (previous !== written) {
+        previous = written;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.ok(
+        written < 40 * 1024 * 1024,
+        `origin wrote ${written} bytes to a client that reads nothing`,
+      );
+      res.destroy();
+      await Promise.race([
+        originClosed,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('origin not cancelled')), 3000),
+        ),
+      ]);
+    } finally {
+      await proxy.close();
+      await big.close();
+    }
+  });
 });
