@@ -9,6 +9,7 @@ export default tseslint.config(
       'client/dist/**',
       'benchmark-results/**',
       'src/core/static/tsjs-bundle.generated.ts',
+      'test/fixtures/next-app/**',
     ],
   },
   eslint.configs.recommended,
