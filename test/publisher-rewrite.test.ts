@@ -329,9 +329,9 @@ describe('rewriting publisher proxy', () => {
     try {
       // Identity to the client: compressed output would be small enough to sit in socket buffers.
       const req = http.get(`${proxy.url}/`);
-      const [res] = (await new Promise((resolve) => req.once('response', (r) => resolve([r])))) as [
-        http.IncomingMessage,
-      ];
+      const res = await new Promise<http.IncomingMessage>((resolve) =>
+        req.once('response', resolve),
+      );
       res.pause();
       let previous = -1;
       while (previous !== written) {
