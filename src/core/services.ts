@@ -54,8 +54,11 @@ export interface Codecs {
    * clean end) and once more than `maxDecodedBytes` come out (decompression bombs).
    */
   decode(coding: ContentCoding, maxDecodedBytes: number): TransformStream<Uint8Array, Uint8Array>;
-  /** Encodes for the client, flushing after every chunk so it can decode what it has at once. */
-  encode(coding: 'gzip' | 'br'): TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * Encodes for the client at `level` (gzip 1–9, brotli quality 0–11), flushing whenever the
+   * input pauses so the client can decode what it has at once.
+   */
+  encode(coding: 'gzip' | 'br', level: number): TransformStream<Uint8Array, Uint8Array>;
 }
 
 export interface PlatformServices {

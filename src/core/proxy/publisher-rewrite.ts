@@ -80,7 +80,8 @@ export function createPublisherRewrite(
     const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
     if (coding === 'identity') headers.delete('content-encoding');
     else {
-      body = body.pipeThrough(services.codecs.encode(coding));
+      const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
+      body = body.pipeThrough(services.codecs.encode(coding, level));
       headers.set('content-encoding', coding);
     }
     headers.delete('content-length');

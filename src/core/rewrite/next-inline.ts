@@ -23,14 +23,21 @@ const decoder = new TextDecoder();
 
 /** Index of the quote closing the string literal that starts after `open`, or -1. */
 function stringEnd(text: string, open: number, quote: string): number {
-  for (let i = open + 1; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\\') i++;
-    else if (char === quote) return i;
-    else if (char === '\n') return -1;
+  let at = open + 1;
+  for (;;) {
+    const close = text.indexOf(quote, at);
+    if (close === -1) return -1;
+    // Escaped if preceded by an odd number of backslashes.
+    let slashes = 0;
+    while (text.charCodeAt(close - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return text.lastIndexOf('\n', close) > open ? -1 : close;
+    at = close + 1;
   }
-  return -1;
 }
+
+/** Escapes that JSON does not have (or reads differently), which need the slow path. */
+// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
+const NOT_JSON = /\\(?:[xv0'\r\n\u2028\u2029]|u\{)|[\u0000-\u001f]/;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   n: '\n',
@@ -43,7 +50,16 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 };
 
 /** The value of a JS string literal's body, or undefined when it is not one we can read exactly. */
-export function unescapeJs(body: string): string | undefined {
+export function unescapeJs(body: string, quote = '"'): string | undefined {
+  // Fast path: a double-quoted body that is also valid JSON (what Next.js writes) — native parse.
+  if (quote === '"' && !NOT_JSON.test(body)) {
+    try {
+      const value = JSON.parse(`"${body}"`) as string;
+      return value.isWellFormed() ? value : undefined;
+    } catch {
+      // Fall through to the general reader.
+    }
+  }
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const char = body[i] as string;
@@ -83,13 +99,13 @@ export function unescapeJs(body: string): string | undefined {
 export function escapeJs(value: string, quote: string): string {
   let json = JSON.stringify(value).slice(1, -1);
   if (quote === "'") json = json.replace(/\\"/g, '"').replace(/'/g, "\\'");
-  return json
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+  return json.replace(
+    HTML_UNSAFE,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
 
 export class NextInlinePayloads {
   readonly #flight: FlightRewriter;
@@ -107,20 +123,16 @@ export class NextInlinePayloads {
     const close = stringEnd(text, open, quote);
     if (close === -1) return undefined;
     const body = text.slice(open + 1, close);
-    const payload = unescapeJs(body);
+    const payload = unescapeJs(body, quote);
     if (payload === undefined) return undefined;
     const input = encoder.encode(payload);
     const out: Uint8Array[] = [];
     this.#flight.push(input, out);
     // A script boundary ends newline-row replacement; only T rows are carried across scripts.
     this.#flight.flushLines(out);
-    const bytes = concatBytes(out);
-    if (
-      bytes.byteLength === input.byteLength &&
-      bytes.every((byte, index) => byte === input[index])
-    )
-      return undefined;
-    return `${text.slice(0, open + 1)}${escapeJs(decoder.decode(bytes), quote)}${text.slice(close)}`;
+    const rewritten = decoder.decode(concatBytes(out));
+    if (rewritten === payload) return undefined;
+    return `${text.slice(0, open + 1)}${escapeJs(rewritten, quote)}${text.slice(close)}`;
   }
 
   /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */

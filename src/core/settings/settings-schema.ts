@@ -111,6 +111,9 @@ const proxy = object({
   connect_timeout_ms: int({ min: 1, max: 600000 }).default(1000),
   first_byte_timeout_ms: int({ min: 1, max: 600000 }).default(15000),
   between_bytes_timeout_ms: int({ min: 1, max: 600000 }).default(10000),
+  /** Compression of rewritten responses: CPU against bytes (gzip 6 costs ~60 % more than 4). */
+  gzip_level: int({ min: 1, max: 9 }).default(4),
+  brotli_quality: int({ min: 0, max: 11 }).default(4),
   /** Cap on a rewritten body's decoded size (decompression bombs); past it the response aborts. */
   max_decoded_body_bytes: int({ min: 1024 }).default(256 * 1024 * 1024),
 });
