@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { HtmlRewriter } from '../src/core/html/index.ts';
 import { escapeJs, NextInlinePayloads, unescapeJs } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
+import { flightRows, inlinePayloads } from './helpers/flight.ts';
 import { startOrigin } from './helpers/origin.ts';
 import { startTestServer } from './helpers/server.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
@@ -14,51 +14,6 @@ import { testSettings } from './helpers/settings.ts';
 const matcher = new OriginMatcher('https://origin.example.com');
 const target = { scheme: 'https', host: 'test.example.com' };
 const push = (payload: string, quote = '"') => `self.__next_f.push([1,${quote}${payload}${quote}])`;
-
-/**
- * The Flight rows of concatenated payloads, and the ids of T rows whose declared length does not
- * land on the next row's header (a wrong length). Throws if a T row claims bytes past the end.
- */
-function flightRows(stream: string): string[] & { misframed: string[] } {
-  const bytes = Buffer.from(stream);
-  const rows = Object.assign([] as string[], { misframed: [] as string[] });
-  let i = 0;
-  while (i < bytes.length) {
-    const header = /^([0-9a-f]*):T([0-9a-f]+),/.exec(bytes.subarray(i, i + 40).toString('latin1'));
-    if (header) {
-      const start = i + header[0].length;
-      const length = parseInt(header[2] as string, 16);
-      assert.ok(
-        start + length <= bytes.length,
-        `T row ${header[1]} claims ${length} bytes past the end`,
-      );
-      rows.push(bytes.subarray(start, start + length).toString());
-      i = start + length;
-      const next = bytes.subarray(i, i + 12).toString('latin1');
-      if (next !== '' && !/^[0-9a-f]+:/.test(next)) rows.misframed.push(header[1] as string);
-    } else {
-      const newline = bytes.indexOf(0x0a, i);
-      const end = newline === -1 ? bytes.length : newline + 1;
-      rows.push(bytes.subarray(i, end).toString());
-      i = end;
-    }
-  }
-  return rows;
-}
-
-function payloadsOf(html: string): string[] {
-  const out: string[] = [];
-  const rewriter = new HtmlRewriter({ output: () => {} });
-  rewriter.on('script', {
-    text: (text) => {
-      const match = /__next_f\.push\(\[\s*1\s*,\s*(["'])([\s\S]*)\1\s*\]\)/.exec(text.text);
-      if (match) out.push(unescapeJs(match[2] as string) ?? 'UNREADABLE');
-    },
-  });
-  void rewriter.write(Buffer.from(html));
-  void rewriter.end();
-  return out;
-}
 
 describe('Next.js inline Flight payloads', () => {
   it('unescapes JS strings and counts their UTF-8 bytes', () => {
@@ -88,7 +43,7 @@ describe('Next.js inline Flight payloads', () => {
     const script = push('1a:T29,{\\"url\\":\\"https://origin.example.com/path\\"}');
     const out = inline.rewriteScript(script) ?? '';
     assert.equal(
-      flightRows(payloadsOf(`<script>${out}</script>`).join('')).join('|'),
+      flightRows(inlinePayloads(`<script>${out}</script>`).join('')).join('|'),
       '{"url":"https://test.example.com/path"}',
     );
     assert.match(out, /1a:T27,/);
@@ -99,7 +54,7 @@ describe('Next.js inline Flight payloads', () => {
     const first = push('other:data\\n1a:T3e,partial content');
     const second = push(' with https://origin.example.com/page goes here');
     const html = `<script>${inline.rewriteScript(first) ?? first}</script><script>${inline.rewriteScript(second) ?? second}</script>${inline.documentEnd()}`;
-    const rows = flightRows(payloadsOf(html).join(''));
+    const rows = flightRows(inlinePayloads(html).join(''));
     assert.deepEqual(
       [...rows],
       ['other:data\n', 'partial content with https://test.example.com/page goes here'],
@@ -169,11 +124,11 @@ describe('Next.js inline Flight payloads', () => {
         assert.equal(origin.seen[0]?.headers.host, 'www.test-publisher.com');
         const left = html.split('www.test-publisher.com').length - 1;
         assert.equal(left, 0, `${left} origin references left`);
-        const payloads = payloadsOf(html);
+        const payloads = inlinePayloads(html);
         assert.ok(payloads.length > 20, `${payloads.length} payloads`);
         assert.ok(!payloads.includes('UNREADABLE'));
         const rows = flightRows(payloads.join(''));
-        const before = flightRows(payloadsOf(readFileSync(fixture.path, 'utf8')).join(''));
+        const before = flightRows(inlinePayloads(readFileSync(fixture.path, 'utf8')).join(''));
         assert.equal(rows.length, before.length);
         // The fixture itself has two T rows whose lengths predate its anonymisation (their text is
         // longer than declared); every other row must still be framed exactly.

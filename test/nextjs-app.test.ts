@@ -11,8 +11,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { HtmlRewriter } from '../src/core/html/index.ts';
-import { unescapeJs } from '../src/core/rewrite/next-inline.ts';
+import { flightRows, inlinePayloads } from './helpers/flight.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
 
@@ -48,40 +47,6 @@ function get(url: string, headers: Record<string, string> = {}) {
       })
       .on('error', reject);
   });
-}
-
-/** Flight rows; checks every T row's declared byte length lands on the next row. */
-function checkFlight(stream: string): number {
-  const bytes = Buffer.from(stream);
-  let rows = 0;
-  let i = 0;
-  while (i < bytes.length) {
-    const header = /^([0-9a-f]*):T([0-9a-f]+),/.exec(bytes.subarray(i, i + 40).toString('latin1'));
-    if (header) {
-      i += header[0].length + parseInt(header[2] as string, 16);
-      const next = bytes.subarray(i, i + 12).toString('latin1');
-      assert.ok(next === '' || /^[0-9a-f]+:/.test(next), `T row ${header[1]} is misframed`);
-    } else {
-      const newline = bytes.indexOf(0x0a, i);
-      i = newline === -1 ? bytes.length : newline + 1;
-    }
-    rows++;
-  }
-  return rows;
-}
-
-function inlinePayloads(html: string): string {
-  const payloads: string[] = [];
-  const rewriter = new HtmlRewriter({ output: () => {} });
-  rewriter.on('script', {
-    text: (text) => {
-      const match = /__next_f\.push\(\[\s*1\s*,\s*(["'])([\s\S]*)\1\s*\]\)/.exec(text.text);
-      if (match) payloads.push(unescapeJs(match[2] as string) ?? '');
-    },
-  });
-  void rewriter.write(Buffer.from(html));
-  void rewriter.end();
-  return payloads.join('');
 }
 
 const skip = existsSync(NEXT) ? false : 'the `next` package is not installed';
@@ -135,8 +100,9 @@ describe('a real Next.js App Router origin', { skip, timeout: 180_000 }, () => {
     assert.equal(page.body.split(ORIGIN_NAME).length - 1, 0, 'origin references left in the page');
     assert.match(page.body, new RegExp(`href="${server.url}/about"`));
     assert.match(page.body, /id="trustedserver-js"/);
-    const rows = checkFlight(inlinePayloads(page.body));
-    assert.ok(rows > 5, `${rows} Flight rows`);
+    const rows = flightRows(inlinePayloads(page.body).join(''));
+    assert.deepEqual(rows.misframed, []);
+    assert.ok(rows.length > 5, `${rows.length} Flight rows`);
   });
 
   it('rewrites RSC navigation responses (text/x-component) and keeps them parseable', async () => {
@@ -146,7 +112,9 @@ describe('a real Next.js App Router origin', { skip, timeout: 180_000 }, () => {
       assert.match(rsc.type, /^text\/x-component/);
       assert.equal(rsc.body.split(ORIGIN_NAME).length - 1, 0, `origin references left in ${path}`);
       assert.ok(rsc.body.includes(new URL(server.url).host), path);
-      assert.ok(checkFlight(rsc.body) > 5);
+      const rows = flightRows(rsc.body);
+      assert.deepEqual(rows.misframed, []);
+      assert.ok(rows.length > 5);
     }
   });
 });

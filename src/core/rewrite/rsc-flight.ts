@@ -11,7 +11,7 @@
 import { concatBytes } from '../html/bytes.ts';
 import { latin1Decode } from '../html/text-codec.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import { latin1Encode, OriginTextReplacer } from './text-replacer.ts';
+import { byteRewriterStream, latin1Encode, OriginTextReplacer } from './text-replacer.ts';
 
 const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -167,20 +167,5 @@ export function rscFlightStream(
   target: OriginUrlTarget,
   maxRowBytes: number,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const rewriter = new FlightRewriter(matcher, target, maxRowBytes);
-  const send = (controller: TransformStreamDefaultController<Uint8Array>, parts: Uint8Array[]) => {
-    for (const part of parts) if (part.byteLength > 0) controller.enqueue(part);
-  };
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      const parts: Uint8Array[] = [];
-      rewriter.push(chunk, parts);
-      send(controller, parts);
-    },
-    flush(controller) {
-      const parts: Uint8Array[] = [];
-      rewriter.flush(parts);
-      send(controller, parts);
-    },
-  });
+  return byteRewriterStream(new FlightRewriter(matcher, target, maxRowBytes));
 }

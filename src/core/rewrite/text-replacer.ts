@@ -78,24 +78,33 @@ export class OriginTextReplacer {
   }
 }
 
+/** Something that turns pushed bytes into decided bytes, with a final flush. */
+export interface ByteRewriter {
+  push(chunk: Uint8Array, out: Uint8Array[]): void;
+  flush(out: Uint8Array[]): void;
+}
+
+/** A {@link ByteRewriter} as a TransformStream. */
+export function byteRewriterStream(
+  rewriter: ByteRewriter,
+): TransformStream<Uint8Array, Uint8Array> {
+  const run = (
+    controller: TransformStreamDefaultController<Uint8Array>,
+    step: (out: Uint8Array[]) => void,
+  ) => {
+    const out: Uint8Array[] = [];
+    step(out);
+    for (const part of out) if (part.byteLength > 0) controller.enqueue(part);
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, controller) => run(controller, (out) => rewriter.push(chunk, out)),
+    flush: (controller) => run(controller, (out) => rewriter.flush(out)),
+  });
+}
+
 export function textReplacerStream(
   matcher: OriginMatcher,
   target: OriginUrlTarget,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const replacer = new OriginTextReplacer(matcher, target);
-  const send = (controller: TransformStreamDefaultController<Uint8Array>, parts: Uint8Array[]) => {
-    for (const part of parts) if (part.byteLength > 0) controller.enqueue(part);
-  };
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      const parts: Uint8Array[] = [];
-      replacer.push(chunk, parts);
-      send(controller, parts);
-    },
-    flush(controller) {
-      const parts: Uint8Array[] = [];
-      replacer.flush(parts);
-      send(controller, parts);
-    },
-  });
+  return byteRewriterStream(new OriginTextReplacer(matcher, target));
 }

@@ -1,0 +1,50 @@
+/** Reading Flight data back out of rewritten pages, to check it still parses. */
+import assert from 'node:assert/strict';
+import { HtmlRewriter } from '../../src/core/html/index.ts';
+import { unescapeJs } from '../../src/core/rewrite/next-inline.ts';
+
+/**
+ * The rows of a Flight stream, and the ids of `T` rows whose declared byte length does not land on
+ * the next row's header (a wrong length). Throws if a `T` row claims bytes past the end.
+ */
+export function flightRows(stream: string): string[] & { misframed: string[] } {
+  const bytes = Buffer.from(stream);
+  const rows = Object.assign([] as string[], { misframed: [] as string[] });
+  let i = 0;
+  while (i < bytes.length) {
+    const header = /^([0-9a-f]*):T([0-9a-f]+),/.exec(bytes.subarray(i, i + 40).toString('latin1'));
+    if (header) {
+      const start = i + header[0].length;
+      const length = parseInt(header[2] as string, 16);
+      assert.ok(
+        start + length <= bytes.length,
+        `T row ${header[1]} claims ${length} bytes past the end`,
+      );
+      rows.push(bytes.subarray(start, start + length).toString());
+      i = start + length;
+      const next = bytes.subarray(i, i + 12).toString('latin1');
+      if (next !== '' && !/^[0-9a-f]+:/.test(next)) rows.misframed.push(header[1] as string);
+    } else {
+      const newline = bytes.indexOf(0x0a, i);
+      const end = newline === -1 ? bytes.length : newline + 1;
+      rows.push(bytes.subarray(i, end).toString());
+      i = end;
+    }
+  }
+  return rows;
+}
+
+/** The unescaped `self.__next_f.push([1, …])` payloads of a page, in order. */
+export function inlinePayloads(html: string): string[] {
+  const out: string[] = [];
+  const rewriter = new HtmlRewriter({ output: () => {} });
+  rewriter.on('script', {
+    text: (text) => {
+      const match = /__next_f\.push\(\[\s*1\s*,\s*(["'])([\s\S]*)\1\s*\]\)/.exec(text.text);
+      if (match) out.push(unescapeJs(match[2] as string, match[1]) ?? 'UNREADABLE');
+    },
+  });
+  void rewriter.write(Buffer.from(html));
+  void rewriter.end();
+  return out;
+}
