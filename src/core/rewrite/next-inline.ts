@@ -23,14 +23,15 @@ const decoder = new TextDecoder();
 
 /** Index of the quote closing the string literal that starts after `open`, or -1. */
 function stringEnd(text: string, open: number, quote: string): number {
+  const newline = text.indexOf('\n', open); // A raw newline cannot be inside a string literal.
   let at = open + 1;
   for (;;) {
     const close = text.indexOf(quote, at);
-    if (close === -1) return -1;
+    if (close === -1 || (newline !== -1 && newline < close)) return -1;
     // Escaped if preceded by an odd number of backslashes.
     let slashes = 0;
     while (text.charCodeAt(close - 1 - slashes) === 0x5c) slashes++;
-    if (slashes % 2 === 0) return text.lastIndexOf('\n', close) > open ? -1 : close;
+    if (slashes % 2 === 0) return close;
     at = close + 1;
   }
 }

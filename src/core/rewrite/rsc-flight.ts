@@ -11,7 +11,14 @@
 import { concatBytes } from '../html/bytes.ts';
 import { latin1Decode } from '../html/text-codec.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import { byteRewriterStream, latin1Encode, OriginTextReplacer } from './text-replacer.ts';
+import {
+  byteRewriterStream,
+  decodeUtf8,
+  latin1Encode,
+  OriginTextReplacer,
+} from './text-replacer.ts';
+
+const encoder = new TextEncoder();
 
 const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -153,8 +160,13 @@ export class FlightRewriter {
 
   #finishText(out: Uint8Array[]): void {
     const body = concatBytes(this.#body);
-    const result = this.#matcher.rewrite(latin1Decode(body), this.#target, { bare: 'anywhere' });
-    const content = result.changed ? latin1Encode(result.text) : body;
+    const utf8 = decodeUtf8(body);
+    const result = this.#matcher.rewrite(utf8 ?? latin1Decode(body), this.#target, {
+      bare: 'anywhere',
+    });
+    let content = body;
+    if (result.changed)
+      content = utf8 === undefined ? latin1Encode(result.text) : encoder.encode(result.text);
     out.push(latin1Encode(`${this.#rowId}:T${content.byteLength.toString(16)},`), content);
     this.#header = [];
     this.#body = [];

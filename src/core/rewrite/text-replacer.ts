@@ -16,6 +16,28 @@ export function latin1Encode(text: string): Uint8Array {
   return out;
 }
 
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** The UTF-8 text of `bytes`, or undefined when they are not (entirely) valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many UTF-16 code units the first `byteCount` bytes of valid UTF-8 decode to. */
+function charsIn(bytes: Uint8Array, byteCount: number): number {
+  let chars = 0;
+  for (let i = 0; i < byteCount; i++) {
+    const byte = bytes[i] as number;
+    if ((byte & 0xc0) !== 0x80) chars += byte >= 0xf0 ? 2 : 1; // a lead byte; 4 bytes = 2 units
+  }
+  return chars;
+}
+
 export function containsAscii(bytes: Uint8Array, word: string): boolean {
   const first = word.charCodeAt(0);
   let at = bytes.indexOf(first);
@@ -64,15 +86,25 @@ export class OriginTextReplacer {
       this.#carry = bytes.subarray(limit);
       return;
     }
-    const text = latin1Decode(bytes);
+    // Valid UTF-8 (the usual case) is decoded natively; anything else byte-per-char, so that no
+    // byte outside a reference is ever altered. Either way only ASCII is matched.
+    const utf8 = decodeUtf8(bytes);
+    const text = utf8 ?? latin1Decode(bytes);
     const result = this.#matcher.rewrite(text, this.#target, {
       bare: 'anywhere',
-      limit,
+      limit: utf8 === undefined ? limit : charsIn(bytes, limit),
       before: this.#before,
     });
-    const decided = Math.min(result.decided, text.length);
+    const decidedChars = Math.min(result.decided, text.length);
+    const decided =
+      utf8 === undefined
+        ? decidedChars
+        : utf8Encoder.encode(text.slice(0, decidedChars)).byteLength;
     if (!result.changed) out.push(bytes.subarray(0, decided));
-    else out.push(latin1Encode(result.text.slice(0, result.text.length - (text.length - decided))));
+    else {
+      const rewritten = result.text.slice(0, result.text.length - (text.length - decidedChars));
+      out.push(utf8 === undefined ? latin1Encode(rewritten) : utf8Encoder.encode(rewritten));
+    }
     this.#before = bytes[decided - 1] ?? this.#before;
     this.#carry = bytes.subarray(decided);
   }
