@@ -22,16 +22,19 @@ function zlibTransform(
   let produced = 0;
   let failure: Error | undefined;
   let open = true;
-  // One flush per burst of writes rather than per write: the rewriter hands over many pieces per
-  // origin chunk, and a sync flush per piece cost both time and compression ratio.
-  let flushScheduled = false;
-  const scheduleFlush = () => {
-    if (flushScheduled || flushKind === undefined) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      if (open && !stream.destroyed && !stream.writableEnded) stream.flush(flushKind, () => {});
-    });
+  // Encoders get many small pieces per origin chunk from the rewriter. Each zlib write is a round
+  // trip to libuv's threadpool, so pieces are gathered and written (and flushed) once per burst.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let burstScheduled = false;
+  const writeBurst = () => {
+    burstScheduled = false;
+    if (!open || stream.destroyed || stream.writableEnded || pendingBytes === 0) return;
+    const burst = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    stream.write(burst);
+    if (flushKind !== undefined) stream.flush(flushKind, () => {});
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
@@ -58,16 +61,28 @@ function zlibTransform(
       });
     },
     transform(chunk) {
+      if (failure) return Promise.reject(failure);
+      if (flushKind !== undefined) {
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (!burstScheduled) {
+          burstScheduled = true;
+          setImmediate(writeBurst);
+        }
+        // Backpressure: while zlib holds a lot unprocessed, wait for it to drain.
+        if (stream.writableLength + pendingBytes < 1024 * 1024) return undefined;
+        writeBurst();
+        return new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+      }
       return new Promise<void>((resolve, reject) => {
-        if (failure) return reject(failure);
         stream.write(chunk, (error) => {
           if (error || failure) return reject(failure ?? error ?? new Error('zlib write failed'));
-          scheduleFlush();
           resolve();
         });
       });
     },
     flush() {
+      writeBurst();
       return new Promise<void>((resolve, reject) => {
         if (failure) return reject(failure);
         stream.once('end', () => (failure ? reject(failure) : resolve()));
