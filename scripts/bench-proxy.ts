@@ -238,11 +238,11 @@ if (worker) children.push(worker);
 await sleep(1500);
 
 // ── 1. first byte ──────────────────────────────────────────────────────────────────────────────
-async function dripOnce(path: string, gzip: boolean) {
+async function dripOnce(port: number, path: string, gzip: boolean) {
   return new Promise<{ first: number; last: number }>((resolve, reject) => {
     http
       .get(
-        `http://127.0.0.1:${tsPort}${path}`,
+        `http://127.0.0.1:${port}${path}`,
         { headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' } },
         (res) => {
           let first = 0;
@@ -268,19 +268,39 @@ console.log(
   `bench:proxy — fixture page through the proxy (Next.js ${values['no-nextjs'] ? 'off' : 'on'}, one process)\n`,
 );
 const runs = Number(values.runs);
+// Warm both proxies first (JIT, connection pools): a production server is warm.
+for (const port of [tsPort, passthroughPort]) {
+  for (let i = 0; i < 30; i++) {
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(`http://127.0.0.1:${port}/`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
+  }
+}
 for (const [label, path, gzip] of [
   ['identity, 16 KiB / 10 ms', '/drip', false],
   ['gzip, 4 KiB / 10 ms', '/drip-gzip', true],
 ] as const) {
   const firsts: number[] = [];
   const lasts: number[] = [];
+  const peerFirsts: number[] = [];
+  const peerLasts: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { first, last } = await dripOnce(path, gzip);
+    const { first, last } = await dripOnce(tsPort, path, gzip);
     firsts.push(first);
     lasts.push(last);
+    // The same drip through the plain passthrough proxy: what loopback and Node cost anyway.
+    const peer = await dripOnce(passthroughPort, path, gzip);
+    peerFirsts.push(peer.first);
+    peerLasts.push(peer.last);
   }
   console.log(
-    `  first byte (${label.padEnd(24)}): +${median(firsts).toFixed(2)} ms after the origin's (bar ≤ 2 ms); last byte +${median(lasts).toFixed(2)} ms (bar ≤ 5 ms)`,
+    `  first byte (${label.padEnd(24)}): +${median(firsts).toFixed(2)} ms after the origin's (bar ≤ 2 ms); last byte +${median(lasts).toFixed(2)} ms (bar ≤ 5 ms)` +
+      `   [plain passthrough: +${median(peerFirsts).toFixed(2)} / +${median(peerLasts).toFixed(2)} ms]`,
   );
 }
 
