@@ -2,7 +2,7 @@
  * Next.js App Router pages carry their RSC Flight stream inline, as JavaScript string literals in
  * `self.__next_f.push([1,"…"])` scripts. The client concatenates every pushed payload into one
  * stream, so the payloads are rewritten as one stream too: each script's payload is unescaped,
- * fed to a document-wide {@link FlightRewriter}, and whatever that decides is written back,
+ * fed to a document-wide {@link FlightTextRewriter}, and whatever that decides is written back,
  * re-escaped, as the script's new payload.
  *
  * A `T` row whose text continues into later scripts is held until it is complete (up to
@@ -11,15 +11,11 @@
  * Flight data, with lengths that match the rewritten text. Scripts where nothing changes keep
  * their exact bytes.
  */
-import { concatBytes } from '../html/bytes.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import { FlightRewriter } from './rsc-flight.ts';
+import { FlightTextRewriter } from './flight-text.ts';
 
 const PUSH_CALL =
   /^\s*(?:(?:self|window)\.__next_f\.push|\(\s*(?:self|window)\.__next_f\s*=\s*(?:self|window)\.__next_f\s*\|\|\s*\[\]\s*\)\s*\.push)\(\[\s*1\s*,\s*(['"])/;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Index of the quote closing the string literal that starts after `open`, or -1. */
 function stringEnd(text: string, open: number, quote: string): number {
@@ -109,10 +105,10 @@ export function escapeJs(value: string, quote: string): string {
 const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
 
 export class NextInlinePayloads {
-  readonly #flight: FlightRewriter;
+  readonly #flight: FlightTextRewriter;
 
   constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
-    this.#flight = new FlightRewriter(matcher, target, maxHeldBytes);
+    this.#flight = new FlightTextRewriter(matcher, target, maxHeldBytes);
   }
 
   /** The script's new text, or undefined when it is not a data push or nothing changed. */
@@ -126,21 +122,14 @@ export class NextInlinePayloads {
     const body = text.slice(open + 1, close);
     const payload = unescapeJs(body, quote);
     if (payload === undefined) return undefined;
-    const input = encoder.encode(payload);
-    const out: Uint8Array[] = [];
-    this.#flight.push(input, out);
-    // A script boundary ends newline-row replacement; only T rows are carried across scripts.
-    this.#flight.flushLines(out);
-    const rewritten = decoder.decode(concatBytes(out));
+    const rewritten = this.#flight.push(payload);
     if (rewritten === payload) return undefined;
     return `${text.slice(0, open + 1)}${escapeJs(rewritten, quote)}${text.slice(close)}`;
   }
 
   /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */
   documentEnd(): string {
-    const out: Uint8Array[] = [];
-    this.#flight.flush(out);
-    const rest = decoder.decode(concatBytes(out));
+    const rest = this.#flight.flush();
     return rest === '' ? '' : `<script>self.__next_f.push([1,"${escapeJs(rest, '"')}"])</script>`;
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * The Flight row rewriter over JavaScript strings, for inline payloads: the payloads are already
+ * strings once unescaped, so rows are read and rewritten in place, without a round trip through
+ * bytes. `T` row lengths are still UTF-8 byte counts (counted from the UTF-16 text), and a `T`
+ * row is held across payloads until complete, up to `maxHeldBytes` (then passed through as is).
+ * Same row grammar as the byte-level rewriter in rsc-flight.ts.
+ */
+import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
+
+const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
+type State = (typeof State)[keyof typeof State];
+
+function isHex(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x61 && code <= 0x66) ||
+    (code >= 0x41 && code <= 0x46)
+  );
+}
+
+/** UTF-8 bytes of one UTF-16 unit (a surrogate pair counts 4 in total: 2 + 2). */
+function utf8Units(code: number): number {
+  if (code < 0x80) return 1;
+  if (code < 0x800) return 2;
+  if (code >= 0xd800 && code <= 0xdfff) return 2;
+  return 3;
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) bytes += utf8Units(text.charCodeAt(i));
+  return bytes;
+}
+
+export class FlightTextRewriter {
+  readonly #matcher: OriginMatcher;
+  readonly #target: OriginUrlTarget;
+  readonly #maxHeld: number;
+  #state: State = State.Id;
+  #header = '';
+  #rowId = '';
+  #isText = false;
+  #length = 0;
+  /** UTF-8 bytes of the current T/V row still to come. */
+  #remaining = 0;
+  #body: string[] = [];
+  /** Line-row text not yet rewritten (rewritten when the payload or the row ends). */
+  #line = '';
+
+  constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
+    this.#matcher = matcher;
+    this.#target = target;
+    this.#maxHeld = maxHeldBytes;
+  }
+
+  /** Rewrites one payload; returns what is decided now (held T-row text comes out later). */
+  push(text: string): string {
+    let out = '';
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      switch (this.#state) {
+        case State.Id: {
+          const code = text.charCodeAt(i);
+          this.#header += text[i++];
+          if (code === 0x3a /* : */) {
+            this.#rowId = this.#header.slice(0, -1);
+            this.#state = State.Tag;
+          } else if (!isHex(code) || this.#header.length > 16) out += this.#toLine();
+          break;
+        }
+        case State.Tag: {
+          const code = text.charCodeAt(i);
+          this.#header += text[i++];
+          if (code === 0x54 /* T */ || code === 0x56 /* V */) {
+            this.#isText = code === 0x54;
+            this.#length = 0;
+            this.#state = State.Length;
+          } else out += this.#toLine();
+          break;
+        }
+        case State.Length: {
+          const code = text.charCodeAt(i);
+          this.#header += text[i++];
+          if (code === 0x2c /* , */) out += this.#startBody();
+          else if (isHex(code) && this.#header.length < 32)
+            this.#length = this.#length * 16 + parseInt(String.fromCharCode(code), 16);
+          else out += this.#toLine();
+          break;
+        }
+        case State.TextBody:
+        case State.RawBody: {
+          const start = i;
+          while (i < n && this.#remaining > 0) this.#remaining -= utf8Units(text.charCodeAt(i++));
+          const piece = text.slice(start, i);
+          if (this.#state === State.RawBody) out += piece;
+          else this.#body.push(piece);
+          if (this.#remaining <= 0) out += this.#state === State.TextBody ? this.#finishText() : '';
+          if (this.#remaining <= 0) this.#state = State.Id;
+          break;
+        }
+        case State.Line: {
+          const newline = text.indexOf('\n', i);
+          const end = newline === -1 ? n : newline + 1;
+          this.#line += text.slice(i, end);
+          i = end;
+          if (newline !== -1) {
+            out += this.#rewriteLine();
+            this.#state = State.Id;
+          }
+          break;
+        }
+      }
+    }
+    // A payload boundary ends line replacement (only T rows are carried across payloads).
+    return out + this.#rewriteLine();
+  }
+
+  /** Whatever is still held (an unfinished row) goes out as it came. */
+  flush(): string {
+    const held = this.#state === State.TextBody ? this.#header + this.#body.join('') : this.#header;
+    this.#header = '';
+    this.#body = [];
+    this.#state = State.Id;
+    return held + this.#rewriteLine();
+  }
+
+  #rewriteLine(): string {
+    const line = this.#line;
+    this.#line = '';
+    if (line === '') return '';
+    return this.#matcher.rewrite(line, this.#target, { bare: 'anywhere' }).text;
+  }
+
+  /** Not a length row: the header is ordinary content of a newline-ended row. */
+  #toLine(): string {
+    const header = this.#header;
+    this.#header = '';
+    this.#line += header;
+    if (header.endsWith('\n')) {
+      this.#state = State.Id;
+      return this.#rewriteLine();
+    }
+    this.#state = State.Line;
+    return '';
+  }
+
+  #startBody(): string {
+    // A length row starts at a row boundary: the line text before it is complete.
+    const before = this.#rewriteLine();
+    this.#remaining = this.#length;
+    if (this.#length === 0) {
+      const header = this.#header;
+      this.#header = '';
+      this.#state = State.Id;
+      return before + header;
+    }
+    if (this.#isText && this.#length <= this.#maxHeld) {
+      this.#state = State.TextBody;
+      this.#body = [];
+      return before;
+    }
+    const header = this.#header;
+    this.#header = '';
+    this.#state = State.RawBody;
+    return before + header;
+  }
+
+  #finishText(): string {
+    const body = this.#body.join('');
+    const result = this.#matcher.rewrite(body, this.#target, { bare: 'anywhere' });
+    const content = result.text;
+    const header = result.changed
+      ? `${this.#rowId}:T${utf8Length(content).toString(16)},`
+      : this.#header;
+    this.#header = '';
+    this.#body = [];
+    return header + content;
+  }
+}
