@@ -3,7 +3,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { FlightRewriter } from '../src/core/rewrite/rsc-flight.ts';
+import { FlightByteRewriter as FlightRewriter } from '../src/core/rewrite/rsc-flight.ts';
 import { startOrigin } from './helpers/origin.ts';
 import { startTestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
@@ -76,6 +76,30 @@ describe('RSC Flight rewriting', () => {
         .replace('"origin.example.com/news"', '"proxy.example.com/news"');
     for (const size of [1, 5, 1000])
       assert.equal(rewrite(input, size), expected, `chunks of ${size}`);
+  });
+
+  it('passes a body that stops being UTF-8 through untouched from the bad byte on', () => {
+    const good = '0:["https://origin.example.com/a"]\n1:["https://origin.example.com/';
+    const input = Buffer.concat([
+      Buffer.from(good),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('b"]\n'),
+    ]);
+    for (const size of [1, 4, 1000]) {
+      const out = Buffer.from(rewrite(input, size), 'utf8');
+      const rewriter = new FlightRewriter(matcher, target, 1 << 20);
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < input.length; i += size)
+        rewriter.push(input.subarray(i, i + size), parts);
+      rewriter.flush(parts);
+      const bytes = Buffer.concat(parts);
+      assert.ok(bytes.includes(Buffer.from([0xff, 0xfe])), `chunks of ${size}: invalid bytes kept`);
+      assert.ok(
+        bytes.includes(Buffer.from('0:["https://proxy.example.com/a"]\n')),
+        `chunks of ${size}`,
+      );
+      assert.ok(out.length > 0);
+    }
   });
 
   it('passes a T row over the size cap through unchanged', () => {

@@ -7,7 +7,7 @@
  * handler sets is written back raw too, as `name="value"` with `"` escaped as `&quot;`, keeping the
  * attribute's original name spelling; untouched attributes keep their original bytes.
  */
-import { foldedName, toLower } from './bytes.ts';
+import { foldedName } from './bytes.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import {
   decodeText,
@@ -16,11 +16,6 @@ import {
   encodeUtf8,
   type DecodedText,
 } from './text-codec.ts';
-
-/** 0x20 for ASCII capitals, so `name` may be given in any case. */
-function lowerBit(code: number): number {
-  return code >= 0x41 && code <= 0x5a ? 0x20 : 0;
-}
 
 export type Awaitable = void | Promise<void>;
 
@@ -118,21 +113,7 @@ export class ElementView implements Element {
   }
 
   #find(name: string): number {
-    const tag = this.#tag;
-    const buf = tag.buf;
-    const length = name.length;
-    for (let i = 0; i < tag.attrCount; i++) {
-      const start = tag.attrNameStart(i);
-      if (tag.attrNameEnd(i) - start !== length) continue;
-      let k = 0;
-      while (
-        k < length &&
-        toLower(buf[start + k] as number) === (name.charCodeAt(k) | lowerBit(name.charCodeAt(k)))
-      )
-        k++;
-      if (k === length) return i;
-    }
-    return -1;
+    return this.#tag.findAttr(encodeUtf8(name.toLowerCase()));
   }
 
   #change(index: number): Change | undefined {
@@ -198,8 +179,9 @@ export class ElementView implements Element {
   removeAttribute(name: string): void {
     const tag = this.#tag;
     const lower = name.toLowerCase();
+    const wanted = encodeUtf8(lower);
     for (let i = 0; i < tag.attrCount; i++) {
-      if (foldedName(tag.buf, tag.attrNameStart(i), tag.attrNameEnd(i)) !== lower) continue;
+      if (!tag.attrNameIs(i, wanted)) continue;
       const change = this.#change(i);
       if (change) change.value = null;
       else (this.#changes ??= []).push({ index: i, value: null, binary: false });

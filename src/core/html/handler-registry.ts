@@ -3,7 +3,6 @@
  * sets (a handful of `[attr]` selectors): attribute names are compared as bytes against the tag's
  * attributes, with no strings made for tags nothing is interested in.
  */
-import { toLower } from './bytes.ts';
 import type { Awaitable, DocumentEnd, Element, EndTag, TextContent } from './element.ts';
 import { parseSelector, type Selector } from './selectors.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
@@ -100,24 +99,10 @@ function matches(selector: Selector, tag: Tag, name: string, utf8: boolean): boo
   if (selector.tag !== undefined && selector.tag !== name) return false;
   const wanted = selector.attributeBytes;
   if (wanted === undefined) return true;
-  const index = findAttribute(tag, wanted);
+  const index = tag.findAttr(wanted);
   if (index === -1) return false;
   if (selector.value === undefined) return true;
   if (tag.attrQuote(index) === NO_VALUE) return selector.value === '';
   const raw = tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index));
   return decodeText(raw, utf8).text === selector.value;
-}
-
-/** First attribute whose name equals `wanted` (lowercase bytes), ignoring ASCII case. */
-export function findAttribute(tag: Tag, wanted: Uint8Array): number {
-  const buf = tag.buf;
-  const length = wanted.length;
-  for (let i = 0; i < tag.attrCount; i++) {
-    const start = tag.attrNameStart(i);
-    if (tag.attrNameEnd(i) - start !== length) continue;
-    let k = 0;
-    while (k < length && toLower(buf[start + k] as number) === wanted[k]) k++;
-    if (k === length) return i;
-  }
-  return -1;
 }

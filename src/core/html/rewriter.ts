@@ -11,13 +11,12 @@
  * emitted), `write()` returns a promise, and processing resumes when it settles.
  */
 import type { Logger } from '../log.ts';
-import { concatBytes, foldedName, LT, toLower } from './bytes.ts';
+import { concatBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
 import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
 import { ElementEnds } from './element-ends.ts';
 import {
   compileSelector,
-  findAttribute,
   HandlerRegistry,
   type DocumentEndHandler,
   type ElementHandler,
@@ -665,7 +664,7 @@ export class HtmlRewriter {
       const rules = byLength[tag.attrNameEnd(index) - nameStart];
       if (rules === undefined) continue;
       for (const rule of rules) {
-        if (!sameName(tag.buf, nameStart, rule.bytes)) continue;
+        if (!tag.attrNameIs(index, rule.bytes)) continue;
         if (tag.attrQuote(index) === NO_VALUE) continue;
         const raw = tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index));
         const decoded = decodeText(raw, this.#utf8);
@@ -853,24 +852,13 @@ export class HtmlRewriter {
   }
 }
 
-function sameName(buf: Uint8Array, start: number, lower: Uint8Array): boolean {
-  for (let k = 0; k < lower.length; k++) {
-    if (toLower(buf[start + k] as number) !== lower[k]) return false;
-  }
-  return true;
-}
-
 const COLOR = Uint8Array.from('color', (c) => c.charCodeAt(0));
 const FACE = Uint8Array.from('face', (c) => c.charCodeAt(0));
 const SIZE = Uint8Array.from('size', (c) => c.charCodeAt(0));
 
 /** `<font color|face|size>` breaks out of foreign content like the block-level tags. */
 function fontBreaks(tag: Tag): boolean {
-  return (
-    findAttribute(tag, COLOR) !== -1 ||
-    findAttribute(tag, FACE) !== -1 ||
-    findAttribute(tag, SIZE) !== -1
-  );
+  return tag.findAttr(COLOR) !== -1 || tag.findAttr(FACE) !== -1 || tag.findAttr(SIZE) !== -1;
 }
 
 function isNameEnd(byte: number): boolean {

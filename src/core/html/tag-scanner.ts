@@ -19,6 +19,7 @@ import {
   SPACE,
   SQUOTE,
   TAG_NAME_END,
+  toLower,
   VALUE_END,
 } from './bytes.ts';
 
@@ -57,6 +58,23 @@ export class Tag {
   attrQuote(index: number): number {
     return this.attrs[index * FIELDS + 5] as number;
   }
+  /** Is attribute `index` named `lower` (lowercase ASCII bytes), ignoring ASCII case? */
+  attrNameIs(index: number, lower: Uint8Array): boolean {
+    const start = this.attrNameStart(index);
+    if (this.attrNameEnd(index) - start !== lower.length) return false;
+    const buf = this.buf;
+    for (let k = 0; k < lower.length; k++) {
+      if (toLower(buf[start + k] as number) !== lower[k]) return false;
+    }
+    return true;
+  }
+
+  /** Index of the first attribute named `lower` (lowercase ASCII bytes), or -1. */
+  findAttr(lower: Uint8Array): number {
+    for (let i = 0; i < this.attrCount; i++) if (this.attrNameIs(i, lower)) return i;
+    return -1;
+  }
+
   /** Where the attribute's raw text ends. */
   attrEnd(index: number): number {
     const quote = this.attrQuote(index);

@@ -30,8 +30,8 @@ export function createPublisherRewrite(
   const maxDecoded = settings.proxy.max_decoded_body_bytes;
   const cookieDomain = settings.publisher.cookie_domain;
   const originHost = matcher.host;
-  let tsjsSrc = '';
-  void bundle.then((resolved) => (tsjsSrc = tsjsScriptSrc(resolved)));
+  // Computed once; awaiting a settled promise per page costs a microtask.
+  const tsjsSrc = bundle.then(tsjsScriptSrc);
 
   return async (response: Response, request: Request, ctx: RequestContext): Promise<Response> => {
     const target: OriginUrlTarget = { scheme: ctx.scheme, host: ctx.host };
@@ -57,11 +57,10 @@ export function createPublisherRewrite(
     if (kind.coding !== 'identity')
       body = body.pipeThrough(services.codecs.decode(kind.coding, maxDecoded));
     if (kind.processing === 'html') {
-      if (tsjsSrc === '') tsjsSrc = tsjsScriptSrc(await bundle);
       const rules = {
         matcher,
         target,
-        tsjsSrc,
+        tsjsSrc: await tsjsSrc,
         headSnippets: '',
         nonce: cspNonce(headers.get('content-security-policy')),
         ...(nextjs ? { nextInline: new NextInlinePayloads(matcher, target, maxRscRow) } : {}),

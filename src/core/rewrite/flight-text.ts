@@ -1,11 +1,17 @@
 /**
- * The Flight row rewriter over JavaScript strings, for inline payloads: the payloads are already
- * strings once unescaped, so rows are read and rewritten in place, without a round trip through
- * bytes. `T` row lengths are still UTF-8 byte counts (counted from the UTF-16 text), and a `T`
- * row is held across payloads until complete, up to `maxHeldBytes` (then passed through as is).
- * Same row grammar as the byte-level rewriter in rsc-flight.ts.
+ * React Server Components "Flight" data, rewritten as it streams.
+ *
+ * A Flight stream is rows: `id:json\n`, `id:Xdata\n` (X an uppercase tag), and length-delimited
+ * `id:T<hexlen>,<text>` and `id:V<hexlen>,<bytes>` rows with no trailing newline. Newline rows
+ * have their origin URLs rewritten in place. A `T` row's text is held until complete, rewritten,
+ * and written back as `id:T<new hex length>,` — the length is the UTF-8 byte count, so a shorter
+ * or longer first-party host keeps the data parseable. `V` rows pass untouched; a `T` row longer
+ * than `maxHeldBytes` passes through unchanged rather than be held.
+ *
+ * Works on strings (UTF-16), counting UTF-8 bytes for the lengths: inline payloads are strings
+ * once unescaped, and `text/x-component` responses are decoded on the way in (rsc-flight.ts).
  */
-import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
+import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
 
 const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -44,17 +50,25 @@ export class FlightTextRewriter {
   /** UTF-8 bytes of the current T/V row still to come. */
   #remaining = 0;
   #body: string[] = [];
-  /** Line-row text not yet rewritten (rewritten when the payload or the row ends). */
+  /** Line-row text not yet rewritten (rewritten when the row, or the caller's run, ends). */
   #line = '';
+  /** The char before `#line` (for the host-boundary check of a reference at its start). */
+  #before = 0x0a;
+  readonly #keep: number;
 
   constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
     this.#matcher = matcher;
     this.#target = target;
     this.#maxHeld = maxHeldBytes;
+    this.#keep = maxReferenceLength(matcher.host);
   }
 
-  /** Rewrites one payload; returns what is decided now (held T-row text comes out later). */
-  push(text: string): string {
+  /**
+   * Rewrites the next piece of the stream; returns what is decided now (held `T` text comes out
+   * later). With `endOfRun`, line text still open is decided too (the end of an inline payload);
+   * without it, the last few chars of an open line wait in case a reference continues.
+   */
+  push(text: string, endOfRun = true): string {
     let out = '';
     let i = 0;
     const n = text.length;
@@ -112,8 +126,7 @@ export class FlightTextRewriter {
         }
       }
     }
-    // A payload boundary ends line replacement (only T rows are carried across payloads).
-    return out + this.#rewriteLine();
+    return out + this.#rewriteLine(endOfRun);
   }
 
   /** Whatever is still held (an unfinished row) goes out as it came. */
@@ -125,11 +138,23 @@ export class FlightTextRewriter {
     return held + this.#rewriteLine();
   }
 
-  #rewriteLine(): string {
+  #rewriteLine(final = true): string {
     const line = this.#line;
-    this.#line = '';
-    if (line === '') return '';
-    return this.#matcher.rewrite(line, this.#target, { bare: 'anywhere' }).text;
+    const limit = final ? line.length : line.length - this.#keep;
+    if (limit <= 0) return '';
+    const result = this.#matcher.rewrite(line, this.#target, {
+      bare: 'anywhere',
+      limit,
+      before: this.#before,
+    });
+    let decided = Math.min(result.decided, line.length);
+    // Never end a decided piece between the two halves of a surrogate pair.
+    const last = line.charCodeAt(decided - 1);
+    if (!final && last >= 0xd800 && last <= 0xdbff) decided--;
+    if (decided === 0) return '';
+    this.#before = line.charCodeAt(decided - 1);
+    this.#line = line.slice(decided);
+    return result.text.slice(0, result.text.length - (line.length - decided));
   }
 
   /** Not a length row: the header is ordinary content of a newline-ended row. */

@@ -1,176 +1,82 @@
 /**
- * React Server Components "Flight" responses (`text/x-component`), rewritten as they stream.
- *
- * A Flight stream is rows: `id:json\n`, `id:Xdata\n` (X an uppercase tag), and length-delimited
- * `id:T<hexlen>,<text>` and `id:V<hexlen>,<bytes>` rows with no trailing newline. Newline rows go
- * through the streaming origin-URL replacer unchanged in framing. A `T` row's text is held until
- * complete, rewritten, and written back as `id:T<new hex length>,` — the length is the UTF-8 byte
- * count, so a shorter or longer first-party host keeps the stream parseable. `V` rows pass
- * untouched. A `T` row longer than `maxRowBytes` passes through unchanged rather than be held.
+ * `text/x-component` (RSC Flight) responses: decoded as UTF-8 on the way in and rewritten by the
+ * same {@link FlightTextRewriter} that handles inline payloads. A body that is not valid UTF-8 is
+ * not Flight data any more: it is rewritten up to the first invalid byte, and from there on passes
+ * through untouched (a row held at that point goes out as it came).
  */
 import { concatBytes } from '../html/bytes.ts';
-import { latin1Decode } from '../html/text-codec.ts';
+import { FlightTextRewriter } from './flight-text.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import {
-  byteRewriterStream,
-  decodeUtf8,
-  latin1Encode,
-  OriginTextReplacer,
-} from './text-replacer.ts';
+import { byteRewriterStream, type ByteRewriter } from './text-replacer.ts';
 
 const encoder = new TextEncoder();
 
-const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
-type State = (typeof State)[keyof typeof State];
-
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-
-function isHex(byte: number): boolean {
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x61 && byte <= 0x66) ||
-    (byte >= 0x41 && byte <= 0x46)
-  );
+/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 sequence. */
+function completePrefix(bytes: Uint8Array): number {
+  const end = bytes.length;
+  for (let back = 1; back <= Math.min(3, end); back++) {
+    const byte = bytes[end - back] as number;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? end - back : end;
+  }
+  return end;
 }
 
-export class FlightRewriter {
-  readonly #matcher: OriginMatcher;
-  readonly #target: OriginUrlTarget;
-  readonly #replacer: OriginTextReplacer;
-  readonly #maxRowBytes: number;
-  #state: State = State.Id;
-  /** The current row's header bytes (`id:T1a,`), held until we know what the row is. */
-  #header: number[] = [];
-  #rowId = '';
-  #isText = false;
-  #length = 0;
-  #remaining = 0;
-  #body: Uint8Array[] = [];
+export class FlightByteRewriter implements ByteRewriter {
+  readonly #flight: FlightTextRewriter;
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  #tail: Uint8Array = new Uint8Array(0);
+  #raw = false;
 
   constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxRowBytes: number) {
-    this.#matcher = matcher;
-    this.#target = target;
-    this.#replacer = new OriginTextReplacer(matcher, target);
-    this.#maxRowBytes = maxRowBytes;
+    this.#flight = new FlightTextRewriter(matcher, target, maxRowBytes);
   }
 
   push(chunk: Uint8Array, out: Uint8Array[]): void {
-    let i = 0;
-    while (i < chunk.byteLength) {
-      switch (this.#state) {
-        case State.Id: {
-          const byte = chunk[i++] as number;
-          this.#header.push(byte);
-          if (byte === COLON) {
-            this.#rowId = String.fromCharCode(...this.#header.slice(0, -1));
-            this.#state = State.Tag;
-          } else if (!isHex(byte) || this.#header.length > 16) this.#toLine(out);
-          break;
-        }
-        case State.Tag: {
-          const byte = chunk[i++] as number;
-          this.#header.push(byte);
-          if (byte === 0x54 /* T */ || byte === 0x56 /* V */) {
-            this.#isText = byte === 0x54;
-            this.#length = 0;
-            this.#state = State.Length;
-          } else this.#toLine(out);
-          break;
-        }
-        case State.Length: {
-          const byte = chunk[i++] as number;
-          this.#header.push(byte);
-          if (byte === COMMA) this.#startBody(out);
-          else if (isHex(byte) && this.#header.length < 32) {
-            this.#length = this.#length * 16 + parseInt(String.fromCharCode(byte), 16);
-          } else this.#toLine(out);
-          break;
-        }
-        case State.TextBody: {
-          const take = Math.min(this.#remaining, chunk.byteLength - i);
-          this.#body.push(chunk.slice(i, i + take));
-          this.#remaining -= take;
-          i += take;
-          if (this.#remaining === 0) this.#finishText(out);
-          break;
-        }
-        case State.RawBody: {
-          const take = Math.min(this.#remaining, chunk.byteLength - i);
-          out.push(chunk.subarray(i, i + take));
-          this.#remaining -= take;
-          i += take;
-          if (this.#remaining === 0) this.#state = State.Id;
-          break;
-        }
-        case State.Line: {
-          const newline = chunk.indexOf(NEWLINE, i);
-          const end = newline === -1 ? chunk.byteLength : newline + 1;
-          this.#replacer.push(chunk.subarray(i, end), out);
-          i = end;
-          if (newline !== -1) this.#state = State.Id;
-          break;
-        }
-      }
-    }
-  }
-
-  /**
-   * Decides the newline-row text held back for references that might continue (used at script
-   * boundaries of inline payloads); an unfinished `T` row stays held.
-   */
-  flushLines(out: Uint8Array[]): void {
-    this.#replacer.flush(out);
-  }
-
-  /** End of the stream: whatever is partial goes out as it came. */
-  flush(out: Uint8Array[]): void {
-    if (this.#state === State.TextBody) {
-      this.#replacer.flush(out);
-      out.push(Uint8Array.from(this.#header), ...this.#body);
-    } else if (this.#header.length > 0) this.#replacer.push(Uint8Array.from(this.#header), out);
-    this.#header = [];
-    this.#body = [];
-    this.#replacer.flush(out);
-  }
-
-  /** Not a length row: the header bytes are ordinary content of a newline-ended row. */
-  #toLine(out: Uint8Array[]): void {
-    const header = Uint8Array.from(this.#header);
-    this.#header = [];
-    this.#replacer.push(header, out);
-    this.#state = header[header.length - 1] === NEWLINE ? State.Id : State.Line;
-  }
-
-  #startBody(out: Uint8Array[]): void {
-    const isText = this.#isText;
-    // A length row starts at a row boundary, so nothing before it can continue into it.
-    this.#replacer.flush(out);
-    this.#remaining = this.#length;
-    if (isText && this.#length <= this.#maxRowBytes && this.#length > 0) {
-      this.#state = State.TextBody;
-      this.#body = [];
+    if (this.#raw) return void out.push(chunk);
+    const bytes = this.#tail.length > 0 ? concatBytes([this.#tail, chunk]) : chunk;
+    const cut = completePrefix(bytes);
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes.subarray(0, cut));
+    } catch {
+      // Rewrite up to the first invalid byte, then let everything through as it is.
+      const valid = this.#validPrefix(bytes.subarray(0, cut));
+      const head = this.#decoder.decode(bytes.subarray(0, valid));
+      this.#raw = true;
+      out.push(
+        encoder.encode(this.#flight.push(head, true) + this.#flight.flush()),
+        bytes.subarray(valid),
+      );
+      this.#tail = new Uint8Array(0);
       return;
     }
-    out.push(Uint8Array.from(this.#header));
-    this.#header = [];
-    this.#state = this.#length > 0 ? State.RawBody : State.Id;
+    this.#tail = bytes.slice(cut);
+    out.push(encoder.encode(this.#flight.push(text, false)));
   }
 
-  #finishText(out: Uint8Array[]): void {
-    const body = concatBytes(this.#body);
-    const utf8 = decodeUtf8(body);
-    const result = this.#matcher.rewrite(utf8 ?? latin1Decode(body), this.#target, {
-      bare: 'anywhere',
-    });
-    let content = body;
-    if (result.changed)
-      content = utf8 === undefined ? latin1Encode(result.text) : encoder.encode(result.text);
-    out.push(latin1Encode(`${this.#rowId}:T${content.byteLength.toString(16)},`), content);
-    this.#header = [];
-    this.#body = [];
-    this.#state = State.Id;
+  /** The longest prefix that decodes (binary search with the same strict decoder; rare path). */
+  #validPrefix(bytes: Uint8Array): number {
+    let good = 0;
+    let bad = bytes.length;
+    while (bad - good > 1) {
+      const mid = completePrefix(bytes.subarray(0, (good + bad) >>> 1));
+      if (mid <= good) break;
+      try {
+        this.#decoder.decode(bytes.subarray(0, mid));
+        good = mid;
+      } catch {
+        bad = mid;
+      }
+    }
+    return good;
+  }
+
+  flush(out: Uint8Array[]): void {
+    if (!this.#raw) out.push(encoder.encode(this.#flight.flush()));
+    out.push(this.#tail);
+    this.#tail = new Uint8Array(0);
   }
 }
 
@@ -179,5 +85,5 @@ export function rscFlightStream(
   target: OriginUrlTarget,
   maxRowBytes: number,
 ): TransformStream<Uint8Array, Uint8Array> {
-  return byteRewriterStream(new FlightRewriter(matcher, target, maxRowBytes));
+  return byteRewriterStream(new FlightByteRewriter(matcher, target, maxRowBytes));
 }
