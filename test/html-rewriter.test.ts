@@ -67,6 +67,21 @@ describe('HTML rewriter: attributes', () => {
     );
   });
 
+  it('rewriteAttribute: several rules for one attribute chain; a throwing rule names itself', async () => {
+    const out = await rewrite(`<a href="https://origin.test/x">x</a>`, (r) => {
+      r.rewriteAttribute('href', (value) => value.replace('origin.test', 'fp.test'));
+      r.rewriteAttribute('HREF', (value) => `${value}?ts=1`);
+    });
+    assert.equal(out, `<a href="https://fp.test/x?ts=1">x</a>`);
+    const failing = new HtmlRewriter({ output: () => {} }).rewriteAttribute('src', () => {
+      throw new Error('bad url');
+    });
+    assert.throws(
+      () => failing.write(new TextEncoder().encode('<p></p><img src=x>')),
+      /at byte 7 in attribute rewriter for "src": bad url/,
+    );
+  });
+
   it('adds and removes attributes', async () => {
     const out = await rewrite(
       `<div id=a onclick="x()" Onclick=y class=c>t</div><input disabled/>`,

@@ -14,7 +14,9 @@ import type { Logger } from '../log.ts';
 import { concatBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
 import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
+import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
 import { ElementEnds } from './element-ends.ts';
+import { OutputQueue } from './output-queue.ts';
 import {
   compileSelector,
   HandlerRegistry,
@@ -26,8 +28,8 @@ import {
   type TextHandler,
 } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
-import { NO_VALUE, parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
-import { decodeText, encodeAttributeValue } from './text-codec.ts';
+import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
+import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
 
@@ -84,8 +86,6 @@ type Step = undefined | typeof PAUSED;
 type Entry<T> = { selector: { source: string }; handler: (view: T) => Awaitable };
 
 const NONE: never[] = [];
-/** Untouched runs at least this long are emitted without copying. */
-const DIRECT_OUTPUT_BYTES = 2048;
 const SCRIPT_NAME = Uint8Array.from('script', (c) => c.charCodeAt(0));
 
 export class HtmlRewriter {
@@ -104,8 +104,7 @@ export class HtmlRewriter {
   /** Absolute offset of `#buf[0]` in the document, and all input received so far. */
   #base = 0;
   #received = 0;
-  #out: Uint8Array[] = [];
-  #outBytes = 0;
+  readonly #output: OutputQueue;
   /** Bytes held back for a decision that needs more input. */
   #carry: Uint8Array[] = [];
   #carryBytes = 0;
@@ -138,6 +137,7 @@ export class HtmlRewriter {
 
   constructor(options: HtmlRewriterOptions) {
     this.#emit = options.output;
+    this.#output = new OutputQueue(options.output);
     const label = (options.encoding ?? 'utf-8').trim().toLowerCase();
     this.#utf8 = label === 'utf-8' || label === 'utf8' || label === 'unicode-1-1-utf-8';
     if (/^(utf-16|utf-16le|utf-16be|unicode|ucs-2)$/.test(label)) this.#mode = Mode.Passthrough;
@@ -335,9 +335,7 @@ export class HtmlRewriter {
   // ── output ─────────────────────────────────────────────────────────────────────────────────
 
   #push(bytes: Uint8Array): void {
-    if (bytes.byteLength === 0 || this.#suppressed > 0) return;
-    this.#out.push(bytes);
-    this.#outBytes += bytes.byteLength;
+    if (this.#suppressed === 0) this.#output.push(bytes);
   }
 
   #pushAll(parts: readonly Uint8Array[] | undefined): void {
@@ -353,29 +351,8 @@ export class HtmlRewriter {
     else this.#push(bytes);
   }
 
-  /**
-   * Emits the decided bytes. Long untouched runs go out as they are (views of the input, no
-   * copy); the short pieces around mutations are joined, so consumers see few, sizeable chunks.
-   */
   #flushOut(): void {
-    if (this.#outBytes === 0) return;
-    const parts = this.#out;
-    this.#out = [];
-    this.#outBytes = 0;
-    let group: Uint8Array[] = [];
-    let groupBytes = 0;
-    for (const part of parts) {
-      if (part.byteLength >= DIRECT_OUTPUT_BYTES) {
-        if (groupBytes > 0) this.#emit(concatBytes(group, groupBytes));
-        group = [];
-        groupBytes = 0;
-        this.#emit(part);
-      } else {
-        group.push(part);
-        groupBytes += part.byteLength;
-      }
-    }
-    if (groupBytes > 0) this.#emit(concatBytes(group, groupBytes));
+    this.#output.flush();
   }
 
   /** Holds `#buf[from…]` back until more input arrives. */
@@ -656,43 +633,34 @@ export class HtmlRewriter {
     forView: boolean,
   ): ElementView | undefined {
     const tag = this.#tag;
-    const byLength = this.#registry.attributeRulesByLength;
-    let view: ElementView | undefined;
+    let changes;
+    try {
+      changes = attributeChanges(tag, tagName, this.#registry.attributeRulesByLength, this.#utf8);
+    } catch (error) {
+      this.#tokenStart = lt;
+      const rule = error instanceof AttributeRuleError ? error.rule : '?';
+      throw this.#fail(
+        error instanceof AttributeRuleError ? error.cause : error,
+        `attribute rewriter for "${rule}"`,
+      );
+    }
+    if (changes === undefined) return undefined;
+    if (forView) {
+      const view = new ElementView(tag, tagName, this.#utf8);
+      for (const change of changes) view.setAttribute(change.name, change.value);
+      return view;
+    }
+    // Straight to the output: the bytes up to each changed value's name, then `="new value"`.
+    this.#flushRun(lt);
     let written = lt;
-    for (let index = 0; index < tag.attrCount; index++) {
-      const nameStart = tag.attrNameStart(index);
-      const rules = byLength[tag.attrNameEnd(index) - nameStart];
-      if (rules === undefined) continue;
-      for (const rule of rules) {
-        if (!tag.attrNameIs(index, rule.bytes)) continue;
-        if (tag.attrQuote(index) === NO_VALUE) continue;
-        const raw = tag.buf.subarray(tag.attrValueStart(index), tag.attrValueEnd(index));
-        const decoded = decodeText(raw, this.#utf8);
-        let next: string | undefined;
-        try {
-          next = rule.rewrite(decoded.text, tagName);
-        } catch (error) {
-          this.#tokenStart = lt;
-          throw this.#fail(error, `attribute rewriter for "${rule.name}"`);
-        }
-        if (next === undefined || next === decoded.text) continue;
-        if (forView) {
-          view ??= new ElementView(tag, tagName, this.#utf8);
-          view.setAttribute(rule.name, next);
-          continue;
-        }
-        // Straight to the output: bytes up to the value's name, then `="new value"`.
-        if (written === lt) this.#flushRun(lt);
-        this.#push(tag.buf.subarray(written, tag.attrNameEnd(index)));
-        this.#push(encodeAttributeValue(next, decoded.binary));
-        written = tag.attrEnd(index);
-      }
+    for (const change of changes) {
+      this.#push(tag.buf.subarray(written, tag.attrNameEnd(change.index)));
+      this.#push(encodeAttributeValue(change.value, change.binary));
+      written = tag.attrEnd(change.index);
     }
-    if (written !== lt) {
-      this.#push(tag.buf.subarray(written, end));
-      this.#run = end;
-    }
-    return view;
+    this.#push(tag.buf.subarray(written, end));
+    this.#run = end;
+    return undefined;
   }
 
   #applyStart(
