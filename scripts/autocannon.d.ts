@@ -1,15 +1,32 @@
-// autocannon ships no types; the benchmark uses this much of it.
+// autocannon ships no types; the benchmarks use this much of it.
 declare module 'autocannon' {
   interface Result {
-    requests: { average: number };
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
+    timeouts: number;
+    duration: number;
   }
   interface Options {
     url: string;
+    method?: string;
+    body?: string;
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
   }
-  export default function autocannon(options: Options): Promise<Result>;
+  interface Instance extends PromiseLike<Result> {
+    on(
+      event: 'response',
+      listener: (
+        client: unknown,
+        statusCode: number,
+        bytes: number,
+        responseTimeMs: number,
+      ) => void,
+    ): Instance;
+  }
+  function autocannon(options: Options): Instance;
+  export default autocannon;
 }

@@ -1,0 +1,50 @@
+/**
+ * One load run with autocannon, after a short discarded warm-up at the same concurrency.
+ * Latency percentiles are computed here from every response time, because autocannon's own
+ * summary has no p95.
+ */
+import autocannon from 'autocannon';
+import type { Endpoint } from './context.ts';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Non-2xx answers, socket errors and timeouts. */
+  errors: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+export async function loadRun(
+  base: URL,
+  endpoint: Endpoint,
+  connections: number,
+  durationS: number,
+): Promise<LoadResult> {
+  const options = {
+    url: new URL(endpoint.path, base).href,
+    method: endpoint.method,
+    headers: endpoint.headers,
+    ...(endpoint.body === undefined ? {} : { body: endpoint.body }),
+    connections,
+  };
+  await autocannon({ ...options, duration: Math.min(1, durationS) });
+  const latencies: number[] = [];
+  const result = await autocannon({ ...options, duration: durationS }).on(
+    'response',
+    (_client, _status, _bytes, ms) => void latencies.push(ms),
+  );
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    rps: result.requests.total / (result.duration || durationS),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+}

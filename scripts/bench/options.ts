@@ -1,0 +1,127 @@
+/**
+ * Command-line options of `npm run bench`. Modes select scenarios; with none, the full suite runs.
+ * Unknown flags and bad numbers are refused with a message naming the flag.
+ */
+import { parseArgs } from 'node:util';
+
+export const MODES = [
+  'quick',
+  'ttfb',
+  'endpoints',
+  'cold-start',
+  'drip',
+  'memory',
+  'load',
+] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What the full suite runs, in order: cheap and cold-sensitive scenarios first, load last. */
+const FULL_SUITE: Mode[] = ['cold-start', 'ttfb', 'endpoints', 'drip', 'memory', 'load'];
+/** Scenarios that need a server process of ours (not possible against `--target`). */
+export const LOCAL_ONLY: ReadonlySet<Mode> = new Set(['cold-start', 'drip', 'memory']);
+
+export interface BenchOptions {
+  modes: Mode[];
+  target: URL | undefined;
+  peers: boolean;
+  connections: number;
+  /** Seconds per load run. */
+  duration: number;
+  /** Repetitions for drip, cold start and per-endpoint timing. */
+  runs: number;
+  /** Sequential requests in the TTFB scenario. */
+  requests: number;
+  nextjs: boolean;
+  save: string | undefined;
+  compare: string | undefined;
+}
+
+export const USAGE = `usage: npm run bench -- [mode…] [options]
+
+modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
+  --quick          smoke: every endpoint once, a short load run
+  --ttfb           20 sequential GET / on a fresh server: first vs rest (cold-start pattern)
+  --endpoints      DNS / connect / TLS / TTFB / total per endpoint (median of --runs)
+  --cold-start     process start to first good response (median of --runs)
+  --drip           origin drips the page: proxy's first/last byte after the origin's
+  --memory         RSS rise of the proxy for a 50 MB HTML page
+  --load           requests/s and p50/p95/p99 latency under load (autocannon)
+
+options
+  --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)
+  --peers          also measure a plain Node passthrough proxy and a workerd HTMLRewriter worker
+  --connections N  load-test connections (16)
+  --duration S     seconds per load run (8)
+  --runs N         repetitions for drip, cold start and endpoints (7)
+  --requests N     requests in --ttfb (20)
+  --no-nextjs      run the server with [integrations.nextjs] disabled (default: enabled)
+  --save NAME      write results to benchmark-results/NAME.json
+  --compare NAME   compare this run with benchmark-results/NAME.json (table + SVG chart)
+`;
+
+export class UsageError extends Error {}
+
+function positiveNumber(flag: string, raw: string, integer: boolean): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(
+      `--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function resultName(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[\w.-]+$/.test(raw) || raw.startsWith('.')) {
+    throw new UsageError(`--${flag} NAME may use letters, digits, "-", "_" and ".", got "${raw}"`);
+  }
+  return raw;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(MODES.map((mode) => [mode, { type: 'boolean' as const }])),
+      target: { type: 'string' },
+      peers: { type: 'boolean' },
+      connections: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '8' },
+      runs: { type: 'string', default: '7' },
+      requests: { type: 'string', default: '20' },
+      'no-nextjs': { type: 'boolean' },
+      save: { type: 'string' },
+      compare: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  const flags = values as Record<string, unknown>;
+  let modes = MODES.filter((mode) => flags[mode] === true);
+  if (modes.length === 0) modes = [...FULL_SUITE];
+  let target: URL | undefined;
+  if (values.target !== undefined) {
+    try {
+      target = new URL(values.target);
+    } catch {
+      throw new UsageError(`--target must be an absolute http(s) URL, got "${values.target}"`);
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw new UsageError(`--target must be an http: or https: URL, got "${values.target}"`);
+    }
+  }
+  return {
+    modes,
+    target,
+    peers: values.peers === true,
+    connections: positiveNumber('connections', values.connections, true),
+    duration: positiveNumber('duration', values.duration, false),
+    runs: positiveNumber('runs', values.runs, true),
+    requests: positiveNumber('requests', values.requests, true),
+    nextjs: values['no-nextjs'] !== true,
+    save: resultName('save', values.save),
+    compare: resultName('compare', values.compare),
+  };
+}
