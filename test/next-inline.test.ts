@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
+import fc from 'fast-check';
+import { FlightTextRewriter } from '../src/core/rewrite/flight-text.ts';
 import { escapeJs, NextInlinePayloads, unescapeJs } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
 import { flightRows, inlinePayloads } from './helpers/flight.ts';
@@ -47,6 +49,67 @@ describe('Next.js inline Flight payloads', () => {
       '{"url":"https://test.example.com/path"}',
     );
     assert.match(out, /1a:T27,/);
+  });
+
+  it('rewrites payloads as written (escaped) exactly as the unescaped stream would be rewritten', () => {
+    // Reference: the same Flight stream rewritten as plain text, piece by piece. The inline path
+    // never unescapes; after unescaping its output, the two must agree, for any split into
+    // scripts, either quoting, and text full of escapes, non-ASCII and URLs in every form.
+    const url = fc.constantFrom(
+      'https://origin.example.com/a?b=1',
+      'http://origin.example.com',
+      '//origin.example.com/x',
+      'https:\\/\\/origin.example.com\\/y',
+      'origin.example.com/bare',
+      'https://origin.example.com.evil.net/',
+      'https://origin.example.com:8443/other-port',
+      'notorigin.example.com',
+    );
+    const text = fc
+      .array(
+        fc.oneof(
+          url,
+          fc.constantFrom('\n', '"', "'", '\\', '<', '>', '&', '\u2028', 'é', '😀', '\t', ' '),
+          fc.string({ maxLength: 6 }),
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(''));
+    const row = fc.oneof(
+      text.map((body) => `a:${JSON.stringify(body)}\n`),
+      text.map((body) => `b:T${Buffer.byteLength(body).toString(16)},${body}`),
+      text.map((body) => `c:I["${body.replace(/[\n"\\]/g, '')}"]\n`),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(row, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        fc.constantFrom('"', "'"),
+        (rows, cuts, quote) => {
+          const stream = rows.join('');
+          const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))]
+            .filter((at) => !/[\udc00-\udfff]/.test(stream[at] ?? ''))
+            .sort((a, b) => a - b);
+          const pieces = [0, ...points, stream.length]
+            .slice(1)
+            .map((end, index, ends) => stream.slice(index === 0 ? 0 : ends[index - 1], end))
+            .filter((piece) => piece !== '');
+          const reference = new FlightTextRewriter(matcher, target, 1 << 20);
+          const expected =
+            pieces.map((piece) => reference.push(piece)).join('') + reference.flush();
+          const inline = new NextInlinePayloads(matcher, target, 1 << 20);
+          const html =
+            pieces
+              .map((piece) => {
+                const script = push(escapeJs(piece, quote), quote);
+                return `<script>${inline.rewriteScript(script) ?? script}</script>`;
+              })
+              .join('') + inline.documentEnd();
+          assert.equal(inlinePayloads(html).join(''), expected);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('rewrites a T row that spans scripts, moving it whole into the script that completes it', () => {

@@ -8,8 +8,12 @@
  * or longer first-party host keeps the data parseable. `V` rows pass untouched; a `T` row longer
  * than `maxHeldBytes` passes through unchanged rather than be held.
  *
- * Works on strings (UTF-16), counting UTF-8 bytes for the lengths: inline payloads are strings
- * once unescaped, and `text/x-component` responses are decoded on the way in (rsc-flight.ts).
+ * Works on strings (UTF-16), counting UTF-8 bytes for the lengths: `text/x-component` responses
+ * are decoded on the way in (rsc-flight.ts). With `escaped`, the text is the body of a JSON string
+ * literal instead — inline payloads as Next.js writes them — and is rewritten as it stands: lengths
+ * count the bytes the escapes stand for, a row ends at the `\n` escape, and nothing is unescaped or
+ * re-escaped (origin and first-party URLs need no escaping, so a rewritten URL is the same in both
+ * forms). That saves decoding and re-encoding every payload of a page.
  */
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
 
@@ -38,10 +42,51 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
+/**
+ * Walks JSON-escaped text from `i` until `budget` UTF-8 bytes of the text it stands for are
+ * consumed (or the text ends), whole escapes at a time. Returns the index reached and the bytes.
+ */
+function advanceEscaped(text: string, i: number, budget: number): { at: number; bytes: number } {
+  let bytes = 0;
+  const n = text.length;
+  while (i < n && bytes < budget) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x5c /* \ */) {
+      bytes += utf8Units(code);
+      i++;
+    } else if (text.charCodeAt(i + 1) === 0x75 /* u */) {
+      bytes += utf8Units(parseInt(text.slice(i + 2, i + 6), 16));
+      i += 6;
+    } else {
+      bytes += 1; // \n \r \t \b \f \" \\ \/: one ASCII byte each
+      i += 2;
+    }
+  }
+  return { at: i, bytes };
+}
+
+/** Index just past the next row-ending newline from `i` (`\n`, or its escape), or -1. */
+function lineEnd(text: string, i: number, escaped: boolean): number {
+  if (!escaped) {
+    const newline = text.indexOf('\n', i);
+    return newline === -1 ? -1 : newline + 1;
+  }
+  // The escape `\n`, unless its backslash is itself escaped (`\\n` is a backslash and an `n`).
+  for (;;) {
+    const at = text.indexOf('\\n', i);
+    if (at === -1) return -1;
+    let run = 1;
+    while (at - run >= i && text.charCodeAt(at - run) === 0x5c) run++;
+    if (run % 2 === 1) return at + 2;
+    i = at + 2;
+  }
+}
+
 export class FlightTextRewriter {
   readonly #matcher: OriginMatcher;
   readonly #target: OriginUrlTarget;
   readonly #maxHeld: number;
+  readonly #escaped: boolean;
   #state: State = State.Id;
   #header = '';
   #rowId = '';
@@ -56,56 +101,76 @@ export class FlightTextRewriter {
   #before = 0x0a;
   readonly #keep: number;
 
-  constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
+  /** `escaped`: the text is JSON string-literal bodies (see the module comment). */
+  constructor(
+    matcher: OriginMatcher,
+    target: OriginUrlTarget,
+    maxHeldBytes: number,
+    options: { escaped?: boolean } = {},
+  ) {
     this.#matcher = matcher;
     this.#target = target;
     this.#maxHeld = maxHeldBytes;
+    this.#escaped = options.escaped === true;
     this.#keep = maxReferenceLength(matcher.host);
   }
 
   /**
    * Rewrites the next piece of the stream; returns what is decided now (held `T` text comes out
    * later). With `endOfRun`, line text still open is decided too (the end of an inline payload);
-   * without it, the last few chars of an open line wait in case a reference continues.
+   * without it, the last few chars of an open line wait in case a reference continues. Escaped
+   * text must come in whole escapes, and is always decided to its end (a payload is complete).
    */
   push(text: string, endOfRun = true): string {
+    if (this.#escaped) endOfRun = true;
     let out = '';
     let i = 0;
     const n = text.length;
     while (i < n) {
       switch (this.#state) {
+        // Header states: a char that does not fit a length row's header is left for the Line
+        // state (not consumed here), which knows where the row ends.
         case State.Id: {
           const code = text.charCodeAt(i);
-          this.#header += text[i++];
           if (code === 0x3a /* : */) {
-            this.#rowId = this.#header.slice(0, -1);
+            this.#rowId = this.#header;
+            this.#header += text[i++];
             this.#state = State.Tag;
-          } else if (!isHex(code) || this.#header.length > 16) out += this.#toLine();
+          } else if (isHex(code) && this.#header.length < 16) this.#header += text[i++];
+          else this.#toLine();
           break;
         }
         case State.Tag: {
           const code = text.charCodeAt(i);
-          this.#header += text[i++];
           if (code === 0x54 /* T */ || code === 0x56 /* V */) {
+            this.#header += text[i++];
             this.#isText = code === 0x54;
             this.#length = 0;
             this.#state = State.Length;
-          } else out += this.#toLine();
+          } else this.#toLine();
           break;
         }
         case State.Length: {
           const code = text.charCodeAt(i);
-          this.#header += text[i++];
-          if (code === 0x2c /* , */) out += this.#startBody();
-          else if (isHex(code) && this.#header.length < 32)
+          if (code === 0x2c /* , */) {
+            this.#header += text[i++];
+            out += this.#startBody();
+          } else if (isHex(code) && this.#header.length < 32) {
+            this.#header += text[i++];
             this.#length = this.#length * 16 + parseInt(String.fromCharCode(code), 16);
-          else out += this.#toLine();
+          } else this.#toLine();
           break;
         }
         case State.TextBody:
         case State.RawBody: {
           const start = i;
-          while (i < n && this.#remaining > 0) this.#remaining -= utf8Units(text.charCodeAt(i++));
+          if (this.#escaped) {
+            const step = advanceEscaped(text, i, this.#remaining);
+            i = step.at;
+            this.#remaining -= step.bytes;
+          } else {
+            while (i < n && this.#remaining > 0) this.#remaining -= utf8Units(text.charCodeAt(i++));
+          }
           const piece = text.slice(start, i);
           if (this.#state === State.RawBody) out += piece;
           else this.#body.push(piece);
@@ -114,11 +179,11 @@ export class FlightTextRewriter {
           break;
         }
         case State.Line: {
-          const newline = text.indexOf('\n', i);
-          const end = newline === -1 ? n : newline + 1;
+          const rowEnd = lineEnd(text, i, this.#escaped);
+          const end = rowEnd === -1 ? n : rowEnd;
           this.#line += text.slice(i, end);
           i = end;
-          if (newline !== -1) {
+          if (rowEnd !== -1) {
             out += this.#rewriteLine();
             this.#state = State.Id;
           }
@@ -146,6 +211,7 @@ export class FlightTextRewriter {
       bare: 'anywhere',
       limit,
       before: this.#before,
+      escaped: this.#escaped,
     });
     let decided = Math.min(result.decided, line.length);
     // Never end a decided piece between the two halves of a surrogate pair.
@@ -157,17 +223,11 @@ export class FlightTextRewriter {
     return result.text.slice(0, result.text.length - (line.length - decided));
   }
 
-  /** Not a length row: the header is ordinary content of a newline-ended row. */
-  #toLine(): string {
-    const header = this.#header;
+  /** Not a length row: the header so far is ordinary content of a newline-ended row. */
+  #toLine(): void {
+    this.#line += this.#header;
     this.#header = '';
-    this.#line += header;
-    if (header.endsWith('\n')) {
-      this.#state = State.Id;
-      return this.#rewriteLine();
-    }
     this.#state = State.Line;
-    return '';
   }
 
   #startBody(): string {
@@ -193,11 +253,13 @@ export class FlightTextRewriter {
 
   #finishText(): string {
     const body = this.#body.join('');
-    const result = this.#matcher.rewrite(body, this.#target, { bare: 'anywhere' });
+    const result = this.#matcher.rewrite(body, this.#target, {
+      bare: 'anywhere',
+      escaped: this.#escaped,
+    });
     const content = result.text;
-    const header = result.changed
-      ? `${this.#rowId}:T${utf8Length(content).toString(16)},`
-      : this.#header;
+    const bytes = this.#escaped ? advanceEscaped(content, 0, Infinity).bytes : utf8Length(content);
+    const header = result.changed ? `${this.#rowId}:T${bytes.toString(16)},` : this.#header;
     this.#header = '';
     this.#body = [];
     return header + content;

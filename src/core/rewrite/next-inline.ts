@@ -1,9 +1,12 @@
 /**
  * Next.js App Router pages carry their RSC Flight stream inline, as JavaScript string literals in
  * `self.__next_f.push([1,"…"])` scripts. The client concatenates every pushed payload into one
- * stream, so the payloads are rewritten as one stream too: each script's payload is unescaped,
- * fed to a document-wide {@link FlightTextRewriter}, and whatever that decides is written back,
- * re-escaped, as the script's new payload.
+ * stream, so the payloads are rewritten as one stream too, by a document-wide
+ * {@link FlightTextRewriter} working on the payloads *as written* (JSON-escaped): lengths count
+ * the bytes the escapes stand for, and nothing is unescaped or re-escaped — a page's payloads are
+ * most of its bytes, and decoding and re-encoding all of them cost more than the rest of the
+ * rewrite. A payload written with escapes JSON lacks (single quotes, `\x41`) is first brought to
+ * the JSON form, and written back in its own quoting.
  *
  * A `T` row whose text continues into later scripts is held until it is complete (up to
  * `max_combined_payload_bytes`; past that it passes through unchanged) and then written, with
@@ -32,9 +35,10 @@ function stringEnd(text: string, open: number, quote: string): number {
   }
 }
 
-/** Escapes that JSON does not have (or reads differently), which need the slow path. */
+/** Escapes that JSON does not have (or reads differently), which need the slow path. A `\u`
+ * escape of a surrogate is sent there too, to be checked for pairing. */
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
-const NOT_JSON = /\\(?:[xv0'\r\n\u2028\u2029]|u\{)|[\u0000-\u001f]/;
+const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u0000-\u001f]/;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   n: '\n',
@@ -108,7 +112,7 @@ export class NextInlinePayloads {
   readonly #flight: FlightTextRewriter;
 
   constructor(matcher: OriginMatcher, target: OriginUrlTarget, maxHeldBytes: number) {
-    this.#flight = new FlightTextRewriter(matcher, target, maxHeldBytes);
+    this.#flight = new FlightTextRewriter(matcher, target, maxHeldBytes, { escaped: true });
   }
 
   /** The script's new text, or undefined when it is not a data push or nothing changed. */
@@ -120,16 +124,28 @@ export class NextInlinePayloads {
     const close = stringEnd(text, open, quote);
     if (close === -1) return undefined;
     const body = text.slice(open + 1, close);
-    const payload = unescapeJs(body, quote);
-    if (payload === undefined) return undefined;
-    const rewritten = this.#flight.push(payload);
-    if (rewritten === payload) return undefined;
-    return `${text.slice(0, open + 1)}${escapeJs(rewritten, quote)}${text.slice(close)}`;
+    const json = quote === '"' && !NOT_JSON.test(body) ? body : asJsonBody(body, quote);
+    if (json === undefined) return undefined;
+    const rewritten = this.#flight.push(json);
+    if (rewritten === json) return undefined;
+    const written = json === body ? rewritten : fromJsonBody(rewritten, quote);
+    return `${text.slice(0, open + 1)}${written}${text.slice(close)}`;
   }
 
   /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */
   documentEnd(): string {
     const rest = this.#flight.flush();
-    return rest === '' ? '' : `<script>self.__next_f.push([1,"${escapeJs(rest, '"')}"])</script>`;
+    return rest === '' ? '' : `<script>self.__next_f.push([1,"${rest}"])</script>`;
   }
+}
+
+/** A literal body with non-JSON escapes or quoting, in the JSON form (undefined: unreadable). */
+function asJsonBody(body: string, quote: string): string | undefined {
+  const value = unescapeJs(body, quote);
+  return value === undefined ? undefined : escapeJs(value, '"');
+}
+
+/** JSON-form text written back into a literal quoted with `quote`. */
+function fromJsonBody(json: string, quote: string): string {
+  return quote === "'" ? json.replace(/\\"/g, '"').replace(/'/g, "\\'") : json;
 }

@@ -61,7 +61,13 @@ export class OriginMatcher {
   rewrite(
     text: string,
     target: OriginUrlTarget,
-    options: { bare: 'anywhere' | 'start' | 'never'; limit?: number; before?: number } = {
+    options: {
+      bare: 'anywhere' | 'start' | 'never';
+      limit?: number;
+      before?: number;
+      /** `text` is a JSON string-literal body: a char written as an escape counts as that char. */
+      escaped?: boolean;
+    } = {
       bare: 'anywhere',
     },
   ): { text: string; decided: number; changed: boolean } {
@@ -73,10 +79,10 @@ export class OriginMatcher {
     let searchFrom = 0;
     for (;;) {
       const at = text.indexOf(host, searchFrom);
-      // A reference starts at most 10 chars (`https:\/\/`) before its host.
-      if (at === -1 || at >= limit + 10) break;
+      // A reference starts at most 12 chars (`https:\\/\\/`) before its host.
+      if (at === -1 || at >= limit + 12) break;
       searchFrom = at + 1;
-      const match = this.#matchAt(text, at, options.bare, options.before);
+      const match = this.#matchAt(text, at, options.bare, options.before, options.escaped);
       if (match === undefined || match.start >= limit || match.start < copied) continue;
       out += text.slice(copied, match.start);
       out += match.prefix.replace(/^(https?:)/, `${target.scheme}:`) + target.host;
@@ -90,13 +96,24 @@ export class OriginMatcher {
   }
 
   /** The reference whose host starts at `at`, if it is one. */
-  #matchAt(text: string, at: number, bare: 'anywhere' | 'start' | 'never', before?: number) {
-    const prefix = schemePrefix(text, at);
+  #matchAt(
+    text: string,
+    at: number,
+    bare: 'anywhere' | 'start' | 'never',
+    before?: number,
+    escaped = false,
+  ) {
+    const prefix = schemePrefix(text, at, escaped);
     let start = at - prefix.length;
     let prefixText = prefix;
     if (prefix === '') {
       if (bare === 'never' || (bare === 'start' && at !== 0)) return undefined;
-      const previous = at > 0 ? text.charCodeAt(at - 1) : (before ?? 0x20);
+      const previous =
+        at === 0
+          ? (before ?? 0x20)
+          : escaped
+            ? escapedCharBefore(text, at)
+            : text.charCodeAt(at - 1);
       // A bare host must not continue a longer name, a path, an address or an escape.
       if (
         isHostChar(previous) ||
@@ -139,9 +156,31 @@ export class OriginMatcher {
   }
 }
 
+const ESCAPED_CHARS: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, b: 0x08, f: 0x0c };
+
+/** Whether the backslash at `slash` starts an escape (is not itself escaped). */
+function isEscapeStart(text: string, slash: number): boolean {
+  let run = 0;
+  while (slash - run >= 0 && text.charCodeAt(slash - run) === 0x5c) run++;
+  return run % 2 === 1;
+}
+
+/** The char that ends just before `at` in JSON-escaped text, decoding `\n`, `\u003c` and the like. */
+function escapedCharBefore(text: string, at: number): number {
+  if (at >= 6 && text.charCodeAt(at - 5) === 0x75 /* u */ && isEscapeStart(text, at - 6)) {
+    const code = parseInt(text.slice(at - 4, at), 16);
+    if (!Number.isNaN(code)) return code;
+  }
+  if (at >= 2 && isEscapeStart(text, at - 2)) {
+    const char = text[at - 1] as string;
+    return ESCAPED_CHARS[char] ?? char.charCodeAt(0);
+  }
+  return text.charCodeAt(at - 1);
+}
+
 /** The scheme part written right before the host: one of the recognised forms, or ''. */
-function schemePrefix(text: string, at: number): string {
-  for (const form of FORMS) {
+function schemePrefix(text: string, at: number, escaped: boolean): string {
+  for (const form of escaped ? ESCAPED_FORMS : FORMS) {
     if (at >= form.length && text.startsWith(form, at - form.length)) return form;
   }
   return '';
@@ -149,3 +188,16 @@ function schemePrefix(text: string, at: number): string {
 
 // Longest first, so `https://` wins over `//`.
 const FORMS = ['https:\\/\\/', 'http:\\/\\/', 'https://', 'http://', '\\/\\/', '//'];
+// The same forms once more JSON-escaped (`https:\/\/` in Flight text is `https:\\/\\/` in the
+// string literal of an inline payload).
+const ESCAPED_FORMS = [
+  'https:\\\\/\\\\/',
+  'http:\\\\/\\\\/',
+  'https:\\/\\/',
+  'http:\\/\\/',
+  'https://',
+  'http://',
+  '\\\\/\\\\/',
+  '\\/\\/',
+  '//',
+];
