@@ -8,7 +8,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { HtmlRewriter } from '../src/core/html/index.ts';
 import { decodeHTMLAttribute } from 'entities';
+import { installByteSearch } from '../src/core/html/byte-search.ts';
 import { HtmlRewriter as Rewriter } from '../src/core/html/index.ts';
+import { installNodeByteSearch } from '../src/node/byte-search.ts';
 import { parse5Tags } from './helpers/parse5-tags.ts';
 import { rewriteBytes, replaceHost, type Setup } from './helpers/rewrite.ts';
 
@@ -189,6 +191,22 @@ describe('chunk invariance (fast-check)', () => {
         assert.equal(hex(single), hex(whole));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("with Node's byte search installed (as the Node server runs), the output is the same", async () => {
+    await fc.assert(
+      fc.asyncProperty(documentBytes, chunkSizes, async (input, sizes) => {
+        const standard = await rewriteBytes(input, rewriting, sizes);
+        installNodeByteSearch();
+        try {
+          const node = await rewriteBytes(input, rewriting, sizes);
+          assert.equal(hex(node), hex(standard));
+        } finally {
+          installByteSearch(undefined);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

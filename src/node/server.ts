@@ -17,6 +17,7 @@ import type { Logger } from '../core/log.ts';
 import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
+import { installNodeByteSearch } from './byte-search.ts';
 import { nodeCodecs } from './codecs.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
@@ -42,6 +43,7 @@ export interface RunningServer {
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   const limits = settings.server;
+  installNodeByteSearch();
   const origin = createOriginFetch();
   const connections = new WeakMap<Request, ClientConnection>();
   const services: PlatformServices = {

@@ -4,6 +4,7 @@
  * carry handlers, so they stream through without being held.
  */
 import { BANG, DASH, GT, isAlpha, isFoldedPrefix, QUESTION, RBRACKET, SLASH } from './bytes.ts';
+import { indexOfByte } from './byte-search.ts';
 
 export const Markup = {
   Text: 0,
@@ -104,7 +105,7 @@ export class CommentScan {
           } else phase = Phase.Body;
           break;
         case Phase.Body: {
-          const dash = buf.indexOf(DASH, i);
+          const dash = indexOfByte(buf, DASH, i);
           if (dash === -1) {
             i = len;
             break;

@@ -32,6 +32,7 @@ import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
 import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
+import { indexOfByte } from './byte-search.ts';
 
 export interface HtmlRewriterOptions {
   /** Receives the output, one `Uint8Array` per batch of decided bytes. */
@@ -423,7 +424,7 @@ export class HtmlRewriter {
     const buf = this.#buf;
     const len = buf.byteLength;
     while (this.#mode === Mode.Data && this.#buf === buf) {
-      const lt = buf.indexOf(LT, this.#pos);
+      const lt = indexOfByte(buf, LT, this.#pos);
       if (lt === -1) {
         this.#pos = len;
         return undefined;

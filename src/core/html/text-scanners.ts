@@ -8,6 +8,7 @@
  * leaving its state untouched so the same bytes can be looked at again with more after them.
  */
 import { BANG, DASH, GT, isSpace, LT, SLASH, toLower } from './bytes.ts';
+import { indexOfByte } from './byte-search.ts';
 
 export const END_OF_INPUT = -1;
 export const NEED_MORE = -2;
@@ -50,7 +51,7 @@ export function findEndTag(
 ): number {
   let i = from;
   for (;;) {
-    const lt = buf.indexOf(LT, i);
+    const lt = indexOfByte(buf, LT, i);
     if (lt === -1) return END_OF_INPUT;
     const found = endTagAt(buf, lt, name);
     if (found === 1) return lt;
@@ -92,7 +93,7 @@ export function scanScript(
   let state: ScriptState = st.state;
   while (i < len) {
     if (state === ScriptState.Normal) {
-      const lt = buf.indexOf(LT, i);
+      const lt = indexOfByte(buf, LT, i);
       if (lt === -1) break;
       if (lt + 1 >= len) return needMore(st, state, lt);
       const next = buf[lt + 1] as number;

@@ -1,0 +1,12 @@
+/**
+ * Node's memchr-based byte search for the HTML engine (see src/core/html/byte-search.ts).
+ * `Buffer.prototype.indexOf` accepts any Uint8Array as `this`, so chunks need not be Buffers.
+ */
+import { Buffer } from 'node:buffer';
+import { installByteSearch } from '../core/html/byte-search.ts';
+
+const bufferIndexOf = Buffer.prototype.indexOf;
+
+export function installNodeByteSearch(): void {
+  installByteSearch((buf, byte, from) => bufferIndexOf.call(buf, byte, from));
+}
