@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/**',
       'client/dist/**',
+      'dist/**',
       'benchmark-results/**',
       'src/core/static/tsjs-bundle.generated.ts',
       'test/fixtures/next-app/**',

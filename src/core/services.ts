@@ -2,6 +2,7 @@
  * Platform capabilities, injected into core once. Core code never imports a platform module; what
  * it needs from the runtime arrives here.
  */
+import type { HtmlEngine } from './html/engine.ts';
 import type { Logger } from './log.ts';
 
 export interface OriginTimeouts {
@@ -47,23 +48,31 @@ export interface GeoInfo {
 
 export type ContentCoding = 'gzip' | 'deflate' | 'br';
 
+/** A byte stream stage: a `TransformStream`, or any readable/writable pair a platform builds. */
+export interface ByteTransform {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+}
+
 /** Compression, as the platform provides it (Node: node:zlib; edges: their own). */
 export interface Codecs {
   /**
    * Decodes a body. The stream errors on corrupt or truncated input (a cut-off gzip is never a
    * clean end) and once more than `maxDecodedBytes` come out (decompression bombs).
    */
-  decode(coding: ContentCoding, maxDecodedBytes: number): TransformStream<Uint8Array, Uint8Array>;
+  decode(coding: ContentCoding, maxDecodedBytes: number): ByteTransform;
   /**
    * Encodes for the client at `level` (gzip 1–9, brotli quality 0–11), flushing whenever the
    * input pauses so the client can decode what it has at once.
    */
-  encode(coding: 'gzip' | 'br', level: number): TransformStream<Uint8Array, Uint8Array>;
+  encode(coding: 'gzip' | 'br', level: number): ByteTransform;
 }
 
 export interface PlatformServices {
   fetchOrigin: OriginFetch;
   codecs: Codecs;
+  /** The engine that runs the HTML rules; the project's own when absent. */
+  htmlEngine?: HtmlEngine;
   connection(request: Request): ClientConnection;
   /** Geo data for the client, or null where the platform has none (Node). */
   geo(request: Request): GeoInfo | null;

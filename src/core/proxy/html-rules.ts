@@ -3,7 +3,7 @@
  * the URL attributes, `<meta content>`, `style` attributes, `<style>` and JSON data scripts; the
  * tsjs bundle is injected at the start of the first `<head>`.
  */
-import type { HtmlRewriter } from '../html/index.ts';
+import type { HtmlRuleTarget } from '../html/index.ts';
 import type { NextInlinePayloads } from '../rewrite/next-inline.ts';
 import type { OriginMatcher, OriginUrlTarget } from '../rewrite/origin-urls.ts';
 
@@ -37,7 +37,7 @@ export function headInjection(ctx: HtmlRuleContext): string {
   return `${snippets}<script src="${escapeAttribute(ctx.tsjsSrc)}" id="trustedserver-js"${nonce}></script>`;
 }
 
-export function applyHtmlRules(rewriter: HtmlRewriter, ctx: HtmlRuleContext): void {
+export function applyHtmlRules(rewriter: HtmlRuleTarget, ctx: HtmlRuleContext): void {
   const { matcher, target } = ctx;
   const urls = (bare: 'start' | 'never' | 'anywhere') => (value: string) => {
     const result = matcher.rewrite(value, target, { bare });

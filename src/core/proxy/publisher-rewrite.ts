@@ -3,7 +3,7 @@
  * and stream its body through decode → rewrite → encode, every chunk going out as soon as it is
  * processed.
  */
-import { htmlRewriterStream } from '../html/index.ts';
+import { builtinHtmlEngine } from '../html/index.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
 import { NextInlinePayloads } from '../rewrite/next-inline.ts';
@@ -30,6 +30,7 @@ export function createPublisherRewrite(
   const maxDecoded = settings.proxy.max_decoded_body_bytes;
   const cookieDomain = settings.publisher.cookie_domain;
   const originHost = matcher.host;
+  const htmlEngine = services.htmlEngine ?? builtinHtmlEngine;
   // Computed once; awaiting a settled promise per page costs a microtask.
   const tsjsSrc = bundle.then(tsjsScriptSrc);
 
@@ -66,7 +67,7 @@ export function createPublisherRewrite(
         ...(nextjs ? { nextInline: new NextInlinePayloads(matcher, target, maxRscRow) } : {}),
       };
       body = body.pipeThrough(
-        htmlRewriterStream((rewriter) => applyHtmlRules(rewriter, rules), {
+        htmlEngine((rewriter) => applyHtmlRules(rewriter, rules), {
           ...(kind.charset ? { encoding: kind.charset } : {}),
           log: services.log,
         }),

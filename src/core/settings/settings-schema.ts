@@ -127,6 +127,14 @@ const server = object({
   shutdown_timeout_ms: int({ min: 0 }).default(10000),
 });
 
+/**
+ * Cloudflare Workers adapter only (validated everywhere, read only there): which engine runs the
+ * HTML rules — the project's own, or the Workers runtime's native lol_html `HTMLRewriter`.
+ */
+const cloudflare = object({
+  html_engine: oneOf(['builtin', 'htmlrewriter']).default('builtin'),
+});
+
 const logging = object({
   level: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -204,6 +212,7 @@ export const settingsSchema = object({
   proxy: proxy.orEmpty(),
   server: server.orEmpty(),
   logging: logging.orEmpty(),
+  cloudflare: cloudflare.orEmpty(),
 });
 
 type DeepReadonly<T> = unknown extends T

@@ -1,0 +1,167 @@
+/**
+ * Runs a built Worker bundle in a local `workerd` (the open-source Workers runtime, npm
+ * `workerd`): a generated capnp config with the bundle, the compatibility date from wrangler.toml,
+ * the Worker secrets as `fromEnvironment` bindings (passed in workerd's environment, never written
+ * to disk), and the Worker's outbound `fetch` routed to the origin:
+ * - with `proxy.origin_address`: an `external` service at that address (the request keeps the
+ *   origin's name in its URL and `Host`), as the Node adapter connects there;
+ * - without: a `network` service that may reach public, private and loopback addresses.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { Secret } from '../../src/core/settings/secret.ts';
+import type { Settings } from '../../src/core/settings/settings-schema.ts';
+import type { EmbeddedConfig } from '../../src/cloudflare/embedded-settings.ts';
+import { ROOT } from './build.ts';
+
+export interface RunningWorkerd {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Stops workerd (SIGTERM, then SIGKILL after 5 s) and removes its temporary directory. */
+  close(): Promise<void>;
+}
+
+export interface WorkerdOptions {
+  bundle: string;
+  settings: Settings;
+  embedded: EmbeddedConfig;
+  host?: string;
+  /** 0 (default): a free port. */
+  port?: number;
+  /** Where workerd's stdout/stderr go (Worker console lines among them). */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+}
+
+const capnpText = (text: string) => JSON.stringify(text);
+
+async function compatibilityDate(): Promise<string> {
+  const wrangler = parseToml(await readFile(join(ROOT, 'wrangler.toml'), 'utf8'));
+  const date = wrangler['compatibility_date'];
+  if (typeof date !== 'string') throw new Error('wrangler.toml: compatibility_date missing');
+  return date;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export function capnpConfig(options: {
+  settings: Settings;
+  embedded: EmbeddedConfig;
+  address: string;
+  compatibilityDate: string;
+}): string {
+  const { settings, embedded } = options;
+  const origin = new URL(settings.publisher.origin_url);
+  const outbound =
+    settings.proxy.origin_address === undefined
+      ? `network = (allow = ["public", "private", "local"])`
+      : origin.protocol === 'https:'
+        ? `external = (address = ${capnpText(settings.proxy.origin_address)}, https = (certificateHost = ${capnpText(origin.hostname)}))`
+        : `external = (address = ${capnpText(settings.proxy.origin_address)}, http = ())`;
+  const bindings = embedded.secrets
+    .map(({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`)
+    .join(', ');
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "origin", ${outbound}),
+  ],
+  sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = ${capnpText(options.compatibilityDate)},
+  globalOutbound = "origin",
+  bindings = [ ${bindings} ],
+);
+`;
+}
+
+async function healthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`workerd exited (${child.exitCode}) before serving:\n${output()}`);
+    }
+    try {
+      const response = await fetch(`${url}/health`);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`workerd did not answer ${url}/health within 20 s:\n${output()}`);
+}
+
+export async function startWorkerd(options: WorkerdOptions): Promise<RunningWorkerd> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port || (await freePort(host));
+  const dir = await mkdtemp(join(tmpdir(), 'trusted-server-workerd-'));
+  await copyFile(options.bundle, join(dir, 'worker.js'));
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  await writeFile(
+    join(dir, 'config.capnp'),
+    capnpConfig({
+      settings: options.settings,
+      embedded: options.embedded,
+      address,
+      compatibilityDate: await compatibilityDate(),
+    }),
+  );
+  const secrets: Record<string, string> = {};
+  for (const { key, name } of options.embedded.secrets) {
+    const value = secretAt(options.settings, key);
+    if (value !== undefined) secrets[name] = value;
+  }
+  const stdio = options.stdio ?? 'pipe';
+  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], {
+    cwd: dir,
+    env: { ...process.env, ...secrets },
+    stdio: ['ignore', stdio, stdio],
+  });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
+  child.stderr?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  const url = `http://${address}`;
+  try {
+    await healthy(url, child, () => output);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, port, child, close };
+}
+
+/** The value of a secret key (`handlers[0].password`) in validated settings. */
+function secretAt(settings: Settings, key: string): string | undefined {
+  let node: unknown = settings;
+  for (const part of key.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node instanceof Secret ? node.reveal() : undefined;
+}

@@ -1,0 +1,11 @@
+/**
+ * The Worker entry module (`main` in wrangler.toml points at its bundle). The build
+ * (scripts/build-worker.ts) replaces `__TRUSTED_SERVER_CONFIG__` with the settings it resolved and
+ * validated from the TOML file, so nothing is parsed per request.
+ */
+import type { EmbeddedConfig } from './embedded-settings.ts';
+import { createWorker } from './worker.ts';
+
+declare const __TRUSTED_SERVER_CONFIG__: EmbeddedConfig;
+
+export default createWorker(__TRUSTED_SERVER_CONFIG__);

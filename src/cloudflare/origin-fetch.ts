@@ -1,0 +1,44 @@
+/**
+ * The Workers implementation of `fetchOrigin`: the runtime's own `fetch`.
+ *
+ * Differences from the Node adapter, all forced by the platform and kept here:
+ * - The runtime decodes `gzip`/`br` bodies itself (see codecs.ts, which knows it).
+ * - There is no separate connect phase to time: `connect_timeout_ms + first_byte_timeout_ms`
+ *   bounds the wait for response headers. `between_bytes_timeout_ms` is not enforced: a watchdog
+ *   would put a JavaScript stream between origin and client, and the runtime then decodes and
+ *   re-encodes every passed-through compressed body and drops its Content-Length (measured in
+ *   workerd). Cloudflare's own origin read timeout bounds a stalled body instead.
+ * - `proxy.origin_address` cannot be honoured by a deployed Worker (it connects by name); the local
+ *   `dev:worker` runner routes the Worker's outbound traffic to that address instead.
+ * - TLS to the origin is always verified (`proxy.certificate_check = false` is refused at build).
+ */
+import { TsError } from '../core/errors.ts';
+import type { OriginFetch } from '../core/services.ts';
+
+export const workersOriginFetch: OriginFetch = async (request, options) => {
+  const { connectMs, firstByteMs } = options.timeouts;
+  const headersDeadline = connectMs + firstByteMs;
+  const where = `origin ${new URL(request.url).host}`;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, headersDeadline);
+  const onClientAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onClientAbort, { once: true });
+
+  try {
+    return await fetch(request, { signal: controller.signal, redirect: 'manual' });
+  } catch (error) {
+    if (timedOut) {
+      throw new TsError('origin_timeout', `${where}: no response headers in ${headersDeadline} ms`);
+    }
+    if (options.signal?.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TsError('origin_unreachable', `${where}: ${message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onClientAbort);
+  }
+};

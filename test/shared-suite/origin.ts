@@ -1,0 +1,94 @@
+/**
+ * The scripted publisher origin every runtime of the shared suite proxies: one loopback server,
+ * reached by its configured name `www.origin.test` through `proxy.origin_address`.
+ */
+import { readFileSync } from 'node:fs';
+import type http from 'node:http';
+import zlib from 'node:zlib';
+import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
+import { sharedFixture } from '../helpers/shared-fixtures.ts';
+
+export const ORIGIN = 'http://www.origin.test';
+
+/** Bytes no rewriter may touch (and that do not compress). */
+export const IMAGE = Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 131) % 251));
+
+export const FIXTURE = sharedFixture('publisher-page.html');
+
+export function page(self: string): string {
+  return (
+    `<!DOCTYPE html><html><head><meta charset="utf-8"><meta property="og:url" content="${self}/story">` +
+    `<link rel="preload" imageSrcSet="${self}/a.png 1x, ${self}/b.png 2x" as="image"><style>body{background:url(${self}/bg.png)}</style>` +
+    `<script type="application/ld+json">{"url":"${self.replace(/\//g, '\\/')}\\/story"}</script></head>` +
+    `<body style="background:url('${self}/x.png')"><a href="${self}/a">a</a><img src="${self}/i.jpg" srcSet="${self}/i2.jpg 2x">` +
+    `<form action="${self}/post"><button formaction="${self}/alt">b</button></form><video poster="${self}/p.jpg"></video>` +
+    `<a href="https://evil.test/?r=x">keep</a><a href="${self}.evil.net/x">keep</a>` +
+    // A second <head> (invalid, but seen in the wild): the bundle still goes in only once.
+    `<head></head></body></html>`
+  );
+}
+
+const encode = (coding: string, body: Buffer) =>
+  coding === 'gzip'
+    ? zlib.gzipSync(body)
+    : coding === 'br'
+      ? zlib.brotliCompressSync(body)
+      : coding === 'deflate'
+        ? zlib.deflateSync(body)
+        : body;
+
+export async function startSuiteOrigin(): Promise<TestOrigin> {
+  const fixture = FIXTURE.skip === false ? readFileSync(FIXTURE.path) : undefined;
+  return startOrigin((req, res) => {
+    const url = new URL(req.url ?? '/', ORIGIN);
+    const coding = url.searchParams.get('coding') ?? 'identity';
+    const send = (type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}) => {
+      const encoded = encode(coding, body);
+      res.writeHead(200, {
+        'content-type': type,
+        ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
+        'content-length': encoded.byteLength,
+        etag: '"abc"',
+        ...extra,
+      });
+      res.end(encoded);
+    };
+    switch (url.pathname) {
+      case '/page':
+        return send('text/html; charset=utf-8', Buffer.from(page(ORIGIN)));
+      case '/fixture':
+        if (fixture === undefined) break;
+        return send('text/html; charset=utf-8', fixture);
+      case '/duplicate-attribute':
+        return send(
+          'text/html; charset=utf-8',
+          Buffer.from(`<p><a href="${ORIGIN}/1" href="${ORIGIN}/2">x</a></p>`),
+        );
+      case '/style.css':
+        return send(
+          'text/css',
+          Buffer.from(`a{background:url("${ORIGIN}/a.png")} b{background:url(${ORIGIN}/b.png)}`),
+        );
+      case '/app.js':
+        return send(
+          'application/javascript',
+          Buffer.from(`fetch("${ORIGIN}/api");const other="https://cdn.test/x.js";`),
+        );
+      case '/api.json':
+        return send('application/json', Buffer.from(JSON.stringify({ u: `${ORIGIN}/x` })));
+      case '/image.png':
+        return send('image/png', IMAGE);
+      case '/redirect':
+        res.writeHead(302, {
+          location: `${ORIGIN}/page`,
+          'set-cookie': [
+            'sid=1; Domain=www.origin.test; Path=/',
+            'other=2; Domain=elsewhere.test; Path=/',
+          ],
+        });
+        return res.end();
+    }
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<html><head></head><body><a href="${ORIGIN}/">home</a></body></html>`);
+  });
+}
