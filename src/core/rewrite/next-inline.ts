@@ -40,6 +40,16 @@ function stringEnd(text: string, open: number, quote: string): number {
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
 const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u0000-\u001f]/;
 
+/**
+ * A double-quoted literal body in JSON form (JSON's escapes, no raw control characters, no `\u`
+ * escape of a surrogate — those are checked for pairing by the general reader), and its closing
+ * quote. Sticky: matched from `lastIndex`. One char or escape per step, so a failed match
+ * backtracks linearly; its backtracking stack grows with the body, hence the length limit.
+ */
+// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
+const JSON_BODY = /(?:[^"\\\u0000-\u001f]|\\[nrtbf"\\/]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4})*"/y;
+const JSON_BODY_MAX_CHARS = 1 << 20;
+
 const SIMPLE_ESCAPES: Record<string, string> = {
   n: '\n',
   r: '\r',
@@ -121,10 +131,14 @@ export class NextInlinePayloads {
     if (!call) return undefined;
     const quote = call[1] as string;
     const open = call[0].length - 1;
-    const close = stringEnd(text, open, quote);
+    // The common case in one native pass: a double-quoted body in plain JSON form, up to its
+    // closing quote. Anything else takes the general reader.
+    JSON_BODY.lastIndex = open + 1;
+    const plain = quote === '"' && text.length <= JSON_BODY_MAX_CHARS && JSON_BODY.test(text);
+    const close = plain ? JSON_BODY.lastIndex - 1 : stringEnd(text, open, quote);
     if (close === -1) return undefined;
     const body = text.slice(open + 1, close);
-    const json = quote === '"' && !NOT_JSON.test(body) ? body : asJsonBody(body, quote);
+    const json = plain ? body : asJsonBody(body, quote);
     if (json === undefined) return undefined;
     const rewritten = this.#flight.push(json);
     if (rewritten === json) return undefined;
