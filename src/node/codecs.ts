@@ -11,7 +11,7 @@ import type { Transform } from 'node:stream';
 import { TsError } from '../core/errors.ts';
 import type { Codecs, ContentCoding } from '../core/services.ts';
 
-type ZlibStream = Transform & { flush(kind: number, callback: () => void): void };
+type ZlibStream = Transform;
 
 /**
  * zlib's output buffer. Every buffer that fills is a round trip to libuv's threadpool and one
@@ -24,7 +24,8 @@ const CHUNK_SIZE = 64 * 1024;
 
 function zlibTransform(
   create: () => ZlibStream,
-  flushKind: number | undefined,
+  /** Encoders: gather the rewriter's pieces and write them once per burst. */
+  gather: boolean,
   maxOutput = Infinity,
 ): TransformStream<Uint8Array, Uint8Array> {
   let stream: ZlibStream;
@@ -42,8 +43,9 @@ function zlibTransform(
     const burst = Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
+    // Encoders are created with the flush kind as their default flush flag: this one write
+    // compresses and flushes in a single trip to the threadpool (write + flush() took two).
     stream.write(burst);
-    if (flushKind !== undefined) stream.flush(flushKind, () => {});
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
@@ -71,7 +73,7 @@ function zlibTransform(
     },
     transform(chunk) {
       if (failure) return Promise.reject(failure);
-      if (flushKind !== undefined) {
+      if (gather) {
         pending.push(chunk);
         pendingBytes += chunk.byteLength;
         if (!burstScheduled) {
@@ -114,7 +116,7 @@ export const nodeCodecs: Codecs = {
       deflate: () => zlib.createInflate({ chunkSize: CHUNK_SIZE }),
       br: () => zlib.createBrotliDecompress({ chunkSize: CHUNK_SIZE }),
     }[coding];
-    return zlibTransform(create, undefined, maxDecodedBytes);
+    return zlibTransform(create, false, maxDecodedBytes);
   },
   encode(coding: 'gzip' | 'br', level: number) {
     if (coding === 'br') {
@@ -122,18 +124,19 @@ export const nodeCodecs: Codecs = {
         () =>
           zlib.createBrotliCompress({
             chunkSize: CHUNK_SIZE,
+            flush: zlib.constants.BROTLI_OPERATION_FLUSH,
             params: {
               [zlib.constants.BROTLI_PARAM_QUALITY]: level,
               [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
               [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
             },
           }),
-        zlib.constants.BROTLI_OPERATION_FLUSH,
+        true,
       );
     }
     return zlibTransform(
-      () => zlib.createGzip({ level, chunkSize: CHUNK_SIZE }),
-      zlib.constants.Z_SYNC_FLUSH,
+      () => zlib.createGzip({ level, chunkSize: CHUNK_SIZE, flush: zlib.constants.Z_SYNC_FLUSH }),
+      true,
     );
   },
 };
