@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ORIGIN_HOST } from './origin.ts';
-import { freePort, ROOT, startChild, untilOk } from './processes.ts';
+import { freePort, ROOT, startChild, stopChild, untilOk } from './processes.ts';
 
 export interface RunningServer {
   name: string;
@@ -70,14 +70,7 @@ async function launch(
     pid: child.pid ?? 0,
     startMs,
     output: child.output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
 
