@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   for (const [index, [name]] of names.entries()) {
     const list = rates[index] as number[];
     console.log(
-      `  ${name.padEnd(32)} median ${median(list).toFixed(1).padStart(8)} MB/s   (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`,
+      `  ${name.padEnd(36)} median ${median(list).toFixed(1).padStart(8)} MB/s   (min ${Math.min(...list).toFixed(1)}, max ${Math.max(...list).toFixed(1)})`,
     );
   }
   const perRound = (a: number, b: number) =>
