@@ -98,6 +98,25 @@ describe('encodings', () => {
     }
   });
 
+  it('writes replaced script text as exact UTF-8, ASCII or not, short or long', async () => {
+    const texts = [
+      'x'.repeat(300),
+      `${'a'.repeat(300)}é😀`,
+      '思'.repeat(400), // three bytes a char: past the encoder's headroom, the plain path
+      `${'😀'.repeat(200)}${'b'.repeat(100)}`,
+      'short é',
+    ];
+    for (const replacement of texts) {
+      const setup: Setup = (rewriter) =>
+        rewriter.on('script', { text: (text) => text.replace(replacement) });
+      const out = await rewriteBytes(new TextEncoder().encode('<script>old</script>'), setup, [3]);
+      assert.equal(
+        Buffer.from(out).toString('hex'),
+        Buffer.from(`<script>${replacement}</script>`).toString('hex'),
+      );
+    }
+  });
+
   it('passes UTF-16 documents (BOM or declared) through untouched', async () => {
     const utf16 = Buffer.from('<head><a href="https://origin.test/">x</a>', 'utf16le');
     const withBom = Buffer.concat([Buffer.from([0xff, 0xfe]), utf16]);

@@ -108,7 +108,7 @@ describe('Next.js inline Flight payloads', () => {
           assert.equal(inlinePayloads(html).join(''), expected);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 3000 },
     );
   });
 

@@ -15,7 +15,12 @@
  * re-escaped (origin and first-party URLs need no escaping, so a rewritten URL is the same in both
  * forms). That saves decoding and re-encoding every payload of a page.
  */
-import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
+import {
+  escapedCharBefore,
+  maxReferenceLength,
+  type OriginMatcher,
+  type OriginUrlTarget,
+} from './origin-urls.ts';
 
 const State = { Id: 0, Tag: 1, Length: 2, TextBody: 3, RawBody: 4, Line: 5 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -218,7 +223,9 @@ export class FlightTextRewriter {
     const last = line.charCodeAt(decided - 1);
     if (!final && last >= 0xd800 && last <= 0xdbff) decided--;
     if (decided === 0) return '';
-    this.#before = line.charCodeAt(decided - 1);
+    // The char the next piece's boundary check sees: in escaped text, the one an escape stands
+    // for (`\u2028` ends in `8`, which would read as part of a host name).
+    this.#before = this.#escaped ? escapedCharBefore(line, decided) : line.charCodeAt(decided - 1);
     this.#line = line.slice(decided);
     return result.text.slice(0, result.text.length - (line.length - decided));
   }

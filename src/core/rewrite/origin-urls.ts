@@ -166,7 +166,7 @@ function isEscapeStart(text: string, slash: number): boolean {
 }
 
 /** The char that ends just before `at` in JSON-escaped text, decoding `\n`, `\u003c` and the like. */
-function escapedCharBefore(text: string, at: number): number {
+export function escapedCharBefore(text: string, at: number): number {
   if (at >= 6 && text.charCodeAt(at - 5) === 0x75 /* u */ && isEscapeStart(text, at - 6)) {
     const code = parseInt(text.slice(at - 4, at), 16);
     if (!Number.isNaN(code)) return code;
