@@ -5,7 +5,8 @@
 import { Buffer } from 'node:buffer';
 import { installByteSearch } from '../core/html/byte-search.ts';
 
-const bufferIndexOf = Buffer.prototype.indexOf;
+type IndexOf = (this: Uint8Array, value: number, byteOffset: number) => number;
+const bufferIndexOf = (Buffer.prototype as unknown as { indexOf: IndexOf }).indexOf;
 
 export function installNodeByteSearch(): void {
   installByteSearch((buf, byte, from) => bufferIndexOf.call(buf, byte, from));

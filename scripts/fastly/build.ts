@@ -1,0 +1,133 @@
+/**
+ * Builds the Fastly Compute package: validates the TOML config with the project's own loader
+ * (plus `TRUSTED_SERVER__*` overrides from the build environment) and Fastly's own checks, bundles
+ * src/fastly/runtime/main.ts with the settings embedded (no secret values: those stay in the
+ * Secret Store), compiles the bundle to Wasm with `js-compute-runtime` (offline), and writes
+ * `fastly.toml` beside it — the layout `fastly compute publish` / `pack` expect:
+ *
+ *   dist/fastly/fastly.toml
+ *   dist/fastly/bin/main.wasm
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ConfigError } from '../../src/core/settings/load-settings.ts';
+import type { EnvSource } from '../../src/core/settings/env-overrides.ts';
+import type { Settings } from '../../src/core/settings/settings-schema.ts';
+import type { EmbeddedSettings } from '../../src/fastly/settings/embedded.ts';
+import { embedSettings } from '../../src/fastly/settings/embed.ts';
+import { fastlyManifest, parseManifest } from './manifest.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_OUT_DIR = join(ROOT, 'dist/fastly');
+export const TEMPLATE = join(ROOT, 'deploy/fastly/fastly.toml');
+const COMPILER = join(ROOT, 'node_modules/@fastly/js-compute/dist/cli/js-compute-runtime-cli.js');
+
+export interface FastlyBuildOptions {
+  config: string;
+  outDir?: string;
+  secretStore?: string;
+  /** null: no Config Store overrides. */
+  configStore?: string | null;
+  dev?: boolean;
+  env?: EnvSource;
+}
+
+export interface FastlyBuild {
+  wasm: string;
+  manifest: string;
+  settings: Settings;
+  embedded: EmbeddedSettings;
+}
+
+export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBuild> {
+  let text: string;
+  try {
+    text = await readFile(options.config, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(options.config, [`cannot read the file (${code})`]);
+  }
+  const { embedded, settings } = embedSettings(text, {
+    source: options.config,
+    env: options.env ?? process.env,
+    secretStore: options.secretStore ?? 'trusted_server_secrets',
+    configStore: options.configStore === undefined ? 'trusted_server_config' : options.configStore,
+    dev: options.dev ?? false,
+  });
+
+  const outDir = options.outDir ?? DEFAULT_OUT_DIR;
+  await mkdir(join(outDir, 'bin'), { recursive: true });
+  const bundle = join(outDir, 'bin/index.js');
+  await build({
+    entryPoints: [join(ROOT, 'src/fastly/runtime/main.ts')],
+    outfile: bundle,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external: ['fastly:*'],
+    define: { TRUSTED_SERVER_EMBEDDED: JSON.stringify(embedded) },
+    logLevel: 'warning',
+  });
+  const wasm = join(outDir, 'bin/main.wasm');
+  await run(process.execPath, [COMPILER, bundle, wasm], outDir);
+
+  const manifest = join(outDir, 'fastly.toml');
+  await writeFile(
+    manifest,
+    fastlyManifest({
+      template: await readToml(TEMPLATE),
+      previous: await readToml(manifest).catch(() => undefined),
+      embedded,
+      buildCommand: rebuildCommand(outDir, options),
+    }),
+  );
+  return { wasm, manifest, settings, embedded };
+}
+
+/** `[scripts] build`: this build again, from the repository, with the same options. */
+function rebuildCommand(outDir: string, options: FastlyBuildOptions): string {
+  const quote = (value: string) =>
+    /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  // Paths inside the repository stay relative (the package can move with it); others absolute.
+  const fromRoot = (path: string) => {
+    const rel = relative(ROOT, resolve(path));
+    return rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel || '.';
+  };
+  const args = ['--config', fromRoot(options.config), '--out', fromRoot(outDir)];
+  if (options.secretStore !== undefined) args.push('--secret-store', options.secretStore);
+  if (options.configStore !== undefined) args.push('--config-store', options.configStore ?? 'none');
+  if (options.dev) args.push('--dev');
+  const insideRoot = fromRoot(outDir) !== resolve(outDir);
+  const cd = insideRoot ? relative(resolve(outDir), ROOT) || '.' : ROOT;
+  return `cd ${quote(cd)} && npm run build:fastly -- ${args.map(quote).join(' ')}`;
+}
+
+async function readToml(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  return parseManifest(text, file);
+}
+
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`js-compute-runtime failed (exit ${code}):\n${output.trim()}`)),
+    );
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * `fetchOrigin` on Fastly: one dynamic backend per distinct origin configuration (target, Host,
+ * TLS name, `[proxy]` timeouts), created once per sandbox. The origin's bytes come back as sent:
+ * no `decompressGzip`, and Fastly's `fetch` does not follow redirects. `cacheOverride: 'pass'`
+ * keeps Fastly's readthrough cache out of the way, as the Node adapter has no cache either;
+ * caching at the edge is a deliberate later step, not a side effect.
+ */
+import { Backend } from 'fastly:backend';
+import { TsError } from '../../core/errors.ts';
+import type { OriginFetch } from '../../core/services.ts';
+import { backendConfigFor } from '../backend-options.ts';
+import { fetchFailure, guardBody, withDeadline } from '../origin-guards.ts';
+
+/** `fetch` options only Fastly has. */
+interface FastlyRequestInit extends RequestInit {
+  backend: Backend;
+  cacheOverride: 'pass';
+}
+
+// Module scope, not per app: a backend name may be registered only once per sandbox.
+const backends = new Map<string, Backend>();
+
+export const fastlyOriginFetch: OriginFetch = async (request, options) => {
+  const url = new URL(request.url);
+  const config = backendConfigFor(url, options);
+  let backend = backends.get(config.name);
+  if (!backend) {
+    backend = new Backend(config);
+    backends.set(config.name, backend);
+  }
+  const init: FastlyRequestInit = { backend, cacheOverride: 'pass' };
+  const { connectMs, firstByteMs } = options.timeouts;
+  let response: Response;
+  try {
+    response = await withDeadline(
+      fetch(request, init),
+      connectMs + firstByteMs + 1000,
+      () => new TsError('origin_timeout', `origin ${url.host}: no response headers in time`),
+    );
+  } catch (error) {
+    throw fetchFailure(error, url.host);
+  }
+  return guardBody(request.method, response, url.host);
+};

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../src/core/settings/load-settings.ts';
+import { describeSettings } from '../src/core/settings/placeholders.ts';
+import { embedSettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';
+import { resolveSettings } from '../src/fastly/settings/resolve.ts';
+import { baseToml, PASSWORD, SECRET_KEY, SECRET_PROXY, testSettings } from './helpers/settings.ts';
+
+const HANDLER = `
+[[handlers]]
+path = "^/admin"
+username = "admin"
+password = "${PASSWORD}"
+`;
+
+const OPTIONS: EmbedOptions = {
+  source: 'fastly.toml',
+  env: {},
+  secretStore: 'trusted_server_secrets',
+  configStore: 'trusted_server_config',
+  dev: false,
+};
+
+const SECRETS = new Map([
+  ['publisher.proxy_secret', SECRET_PROXY],
+  ['synthetic.secret_key', SECRET_KEY],
+  ['handlers.0.password', PASSWORD],
+]);
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('Fastly settings: embedded at build, completed at run time', () => {
+  it('embeds no secret value, and names each Secret Store key', () => {
+    const { embedded } = embedSettings(baseToml('https://origin.test', HANDLER), OPTIONS);
+    const json = JSON.stringify(embedded);
+    for (const secret of SECRETS.values()) assert.ok(!json.includes(secret), 'secret in embed');
+    assert.deepEqual(
+      embedded.secrets.map((slot) => [slot.path, slot.storeKey]),
+      [
+        ['publisher.proxy_secret', 'publisher.proxy_secret'],
+        ['synthetic.secret_key', 'synthetic.secret_key'],
+        ['handlers[0].password', 'handlers.0.password'],
+      ],
+    );
+  });
+
+  it('resolves to exactly the settings the Node loader produces', () => {
+    const toml = baseToml('https://origin.test', HANDLER);
+    const env = { TRUSTED_SERVER__PROXY__GZIP_LEVEL: '6' };
+    const { embedded } = embedSettings(toml, { ...OPTIONS, env });
+    const resolved = resolveSettings(embedded, { secrets: SECRETS, config: {} });
+    const expected = testSettings('https://origin.test', HANDLER, env);
+    assert.equal(describeSettings(resolved), describeSettings(expected));
+    assert.equal(resolved.publisher.proxy_secret.reveal(), SECRET_PROXY);
+    assert.equal(resolved.handlers[0]!.password.reveal(), PASSWORD);
+    assert.equal(resolved.proxy.gzip_level, 6);
+    assert.ok(Object.isFrozen(resolved.proxy));
+  });
+
+  it('names the store and key of a missing secret', () => {
+    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const problems = problemsOf(() =>
+      resolveSettings(embedded, {
+        secrets: new Map([['publisher.proxy_secret', SECRET_PROXY]]),
+        config: {},
+      }),
+    );
+    assert.deepEqual(problems, [
+      'synthetic.secret_key: missing from Secret Store "trusted_server_secrets" (key "synthetic.secret_key")',
+    ]);
+  });
+
+  it('applies allowed Config Store overrides and ignores other keys', () => {
+    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const resolved = resolveSettings(embedded, {
+      secrets: SECRETS,
+      config: {
+        TRUSTED_SERVER__PROXY__FIRST_BYTE_TIMEOUT_MS: '2500',
+        TRUSTED_SERVER__PUBLISHER__ORIGIN_URL: 'https://other-origin.test',
+        // Not on the list: secrets never come from the Config Store.
+        TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'from-config-store-xxxxxxxx',
+      },
+    });
+    assert.equal(resolved.proxy.first_byte_timeout_ms, 2500);
+    assert.equal(resolved.publisher.origin_url, 'https://other-origin.test');
+    assert.equal(resolved.publisher.proxy_secret.reveal(), SECRET_PROXY);
+  });
+
+  it('reports a bad Config Store value with the store, key and config path', () => {
+    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const problems = problemsOf(() =>
+      resolveSettings(embedded, {
+        secrets: SECRETS,
+        config: { TRUSTED_SERVER__PROXY__CONNECT_TIMEOUT_MS: 'soon' },
+      }),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0]!,
+      /^proxy\.connect_timeout_ms \(from Config Store "trusted_server_config" key TRUSTED_SERVER__PROXY__CONNECT_TIMEOUT_MS\): /,
+    );
+  });
+
+  it('refuses sample placeholder secrets unless built with --dev', () => {
+    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const placeholders = new Map([
+      ['publisher.proxy_secret', 'change-me-proxy-secret'],
+      ['synthetic.secret_key', SECRET_KEY],
+    ]);
+    const problems = problemsOf(() =>
+      resolveSettings(embedded, { secrets: placeholders, config: {} }),
+    );
+    assert.match(
+      problems[0]!,
+      /^publisher\.proxy_secret: the Secret Store holds a sample placeholder/,
+    );
+    const dev = embedSettings(baseToml('https://origin.test'), { ...OPTIONS, dev: true });
+    assert.doesNotThrow(() => resolveSettings(dev.embedded, { secrets: placeholders, config: {} }));
+  });
+
+  it('refuses proxy.certificate_check = false (Fastly always checks certificates)', () => {
+    const toml = baseToml('https://origin.test', '[proxy]\ncertificate_check = false\n');
+    const problems = problemsOf(() => embedSettings(toml, OPTIONS));
+    assert.match(problems[0]!, /^proxy\.certificate_check: must be true on Fastly Compute/);
+  });
+
+  it('refuses a build-time override that would carry a secret into the Wasm', () => {
+    const env = {
+      TRUSTED_SERVER__HANDLERS: JSON.stringify([
+        { path: '^/x', username: 'u', password: 'p4ss-word' },
+      ]),
+    };
+    const problems = problemsOf(() =>
+      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, env }),
+    );
+    assert.match(
+      problems[0]!,
+      /^TRUSTED_SERVER__HANDLERS: sets a value that holds secrets \(handlers\[0\]\.password\)/,
+    );
+  });
+
+  it('keeps build-time secret overrides out of the embed', () => {
+    const env = { TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'env-secret-value-123456' };
+    const { embedded } = embedSettings(baseToml('https://origin.test'), { ...OPTIONS, env });
+    assert.ok(!JSON.stringify(embedded).includes('env-secret-value-123456'));
+  });
+
+  it('rejects invalid store names, naming the flag', () => {
+    const problems = problemsOf(() =>
+      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, secretStore: '9 bad!' }),
+    );
+    assert.match(problems[0]!, /^--secret-store: "9 bad!" is not a valid Fastly store name/);
+  });
+});
