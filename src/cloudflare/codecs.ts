@@ -11,28 +11,12 @@
  *
  * Truncated or corrupt compressed input errors the runtime's decoder, which errors our stream.
  */
-import { TsError } from '../core/errors.ts';
+import { decodedSizeCap } from '../core/proxy/decoded-size-cap.ts';
 import type { Codecs } from '../core/services.ts';
-
-function capped(maxDecodedBytes: number): TransformStream<Uint8Array, Uint8Array> {
-  let produced = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      produced += chunk.byteLength;
-      if (produced > maxDecodedBytes) {
-        controller.error(
-          new TsError('origin_failed', `decoded body exceeds ${maxDecodedBytes} bytes`),
-        );
-        return;
-      }
-      controller.enqueue(chunk);
-    },
-  });
-}
 
 export const workersCodecs: Codecs = {
   decode(coding, maxDecodedBytes) {
-    const cap = capped(maxDecodedBytes);
+    const cap = decodedSizeCap(maxDecodedBytes);
     if (coding !== 'deflate') return cap;
     const inflate = new DecompressionStream('deflate');
     return { writable: inflate.writable, readable: inflate.readable.pipeThrough(cap) };

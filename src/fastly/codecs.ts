@@ -13,24 +13,9 @@
  *   ends in arbitrary deflate bytes instead. (Cost: a multi-member gzip body, which is rare from
  *   origins, fails the check too.) Deflate has no length trailer; it relies on the decoder.
  */
+import { decodedSizeCap } from '../core/proxy/decoded-size-cap.ts';
 import { TsError } from '../core/errors.ts';
 import type { ByteTransform, Codecs } from '../core/services.ts';
-
-function capped(maxDecodedBytes: number): TransformStream<Uint8Array, Uint8Array> {
-  let produced = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      produced += chunk.byteLength;
-      if (produced > maxDecodedBytes) {
-        controller.error(
-          new TsError('origin_failed', `decoded body exceeds ${maxDecodedBytes} bytes`),
-        );
-        return;
-      }
-      controller.enqueue(chunk);
-    },
-  });
-}
 
 /** Passes bytes through, remembering the last eight (gzip's CRC32 + ISIZE trailer). */
 class TrailerTap {
@@ -75,7 +60,7 @@ function gzipDecoder(maxDecodedBytes: number): ByteTransform {
     writable: tap.stream.writable,
     readable: tap.stream.readable
       .pipeThrough(decoder as unknown as TransformStream<Uint8Array, Uint8Array>)
-      .pipeThrough(capped(maxDecodedBytes))
+      .pipeThrough(decodedSizeCap(maxDecodedBytes))
       .pipeThrough(check),
   };
 }
@@ -98,7 +83,7 @@ export const fastlyCodecs: Codecs = {
     return {
       writable: decoder.writable as WritableStream<Uint8Array>,
       readable: (decoder.readable as ReadableStream<Uint8Array>).pipeThrough(
-        capped(maxDecodedBytes),
+        decodedSizeCap(maxDecodedBytes),
       ),
     };
   },

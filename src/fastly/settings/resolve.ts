@@ -5,7 +5,7 @@
  * would, naming its key. Runs once per sandbox, not per request; no TOML is parsed here.
  */
 import { envOverrideTree, mergeOverrides } from '../../core/settings/env-overrides.ts';
-import { ConfigError } from '../../core/settings/load-settings.ts';
+import { ConfigError, deepFreeze } from '../../core/settings/load-settings.ts';
 import { placeholderSecretKeys } from '../../core/settings/placeholders.ts';
 import { ParseContext, type Issue } from '../../core/settings/schema.ts';
 import { settingsSchema, type Settings } from '../../core/settings/settings-schema.ts';
@@ -79,13 +79,4 @@ function describe(issue: Issue, where: ReadonlyMap<string, string>): string {
   return origin === undefined
     ? `${issue.path}: ${issue.message}`
     : `${issue.path} (from ${origin}): ${issue.message}`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    if (value instanceof RegExp) return value;
-    Object.freeze(value);
-    for (const entry of Object.values(value)) deepFreeze(entry);
-  }
-  return value;
 }
