@@ -18,16 +18,31 @@ const child = spawn(
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 
-let tail = '';
+// The runner's totals (`ℹ pass 12`…) come before the details of failed tests, which can be long:
+// read them line by line as they pass rather than from the end of the output.
+const totals = new Map<string, number>();
+let partial = '';
+const TOTAL = /^ℹ (pass|fail|cancelled|skipped) (\d+)$/;
+const readTotals = (text: string) => {
+  const lines = (partial + text).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const match = TOTAL.exec(line.trim());
+    if (match) totals.set(match[1] as string, Number(match[2]));
+  }
+};
 child.stdout.on('data', (data: Buffer) => {
   process.stdout.write(data);
-  tail = (tail + data.toString()).slice(-4000);
+  readTotals(data.toString());
 });
 child.on('close', (code) => {
-  const count = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? 0);
+  readTotals('\n');
+  const count = (name: string) => totals.get(name) ?? 0;
   const failed = count('fail') + count('cancelled');
+  // No totals at all means the runner itself failed: never report that as a clean run.
+  const broken = totals.size === 0 && code !== 0 ? 1 : 0;
   process.stdout.write(
-    `\n${count('pass')} passed, ${failed} failed, ${count('skipped')} skipped\n`,
+    `\n${count('pass')} passed, ${failed + broken} failed, ${count('skipped')} skipped\n`,
   );
   process.exitCode = code === 0 && failed === 0 ? 0 : 1;
 });
