@@ -17,6 +17,7 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
   }
   interface Instance extends PromiseLike<Result> {
+    on(event: 'tick', listener: (tick: { counter: number; bytes: number }) => void): Instance;
     on(
       event: 'response',
       listener: (

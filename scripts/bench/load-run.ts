@@ -35,10 +35,19 @@ export async function loadRun(
   };
   await autocannon({ ...options, duration: Math.min(1, durationS) });
   const latencies: number[] = [];
-  const result = await autocannon({ ...options, duration: durationS }).on(
-    'response',
-    (_client, _status, _bytes, ms) => void latencies.push(ms),
-  );
+  let seconds = 0;
+  const result = await autocannon({ ...options, duration: durationS })
+    .on('response', (_client, _status, _bytes, ms) => void latencies.push(ms))
+    .on('tick', ({ counter }) => {
+      // A live line on a terminal, so a long run visibly progresses; logs stay clean.
+      seconds++;
+      if (process.stderr.isTTY) {
+        process.stderr.write(
+          `\r    ${seconds}/${durationS} s, ${counter} requests in the last second `,
+        );
+      }
+    });
+  if (process.stderr.isTTY && seconds > 0) process.stderr.write('\n');
   const sorted = Float64Array.from(latencies).sort();
   return {
     rps: result.requests.total / (result.duration || durationS),
