@@ -8,45 +8,15 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import { HtmlRewriter } from '../src/core/html/index.ts';
+import { encodeBody, getDecoded, urlRichPage } from './helpers/http-bodies.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
 
-interface Got {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** GET with a given Accept-Encoding; the body is decoded here, from the bytes on the wire. */
-function get(url: string, acceptEncoding?: string): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('aborted', () => reject(new Error('aborted')));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const coding = res.headers['content-encoding'];
-          try {
-            const body =
-              coding === 'gzip'
-                ? zlib.gunzipSync(raw)
-                : coding === 'br'
-                  ? zlib.brotliDecompressSync(raw)
-                  : raw;
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-      })
-      .on('error', reject);
-  });
-}
+/** GET with a given Accept-Encoding; the body is decoded from the bytes on the wire. */
+const get = (url: string, acceptEncoding?: string) =>
+  getDecoded(url, acceptEncoding ? { 'accept-encoding': acceptEncoding } : {});
 
 /** Every URL-bearing attribute value in a page, found with the project's own tokenizer. */
 function attributeValues(html: Buffer): string[] {
@@ -69,26 +39,11 @@ function attributeValues(html: Buffer): string[] {
   return values;
 }
 
-const encode = (coding: string, body: Buffer) =>
-  coding === 'gzip'
-    ? zlib.gzipSync(body)
-    : coding === 'br'
-      ? zlib.brotliCompressSync(body)
-      : coding === 'deflate'
-        ? zlib.deflateSync(body)
-        : body;
-
 describe('rewriting publisher proxy', () => {
   let origin: TestOrigin;
   let server: TestServer;
   let base = '';
-  const page = (self: string) =>
-    `<!DOCTYPE html><html><head><meta charset="utf-8"><meta property="og:url" content="${self}/story">` +
-    `<link rel="preload" imageSrcSet="${self}/a.png 1x, ${self}/b.png 2x" as="image"><style>body{background:url(${self}/bg.png)}</style>` +
-    `<script type="application/ld+json">{"url":"${self.replace(/\//g, '\\/')}\\/story"}</script></head>` +
-    `<body style="background:url('${self}/x.png')"><a href="${self}/a">a</a><img src="${self}/i.jpg" srcSet="${self}/i2.jpg 2x">` +
-    `<form action="${self}/post"><button formaction="${self}/alt">b</button></form><video poster="${self}/p.jpg"></video>` +
-    `<a href="https://evil.test/?r=x">keep</a><a href="${self}.evil.net/x">keep</a></body></html>`;
+  const page = (self: string) => urlRichPage(self);
 
   before(async () => {
     origin = await startOrigin(
@@ -97,7 +52,7 @@ describe('rewriting publisher proxy', () => {
         const coding = url.searchParams.get('coding') ?? 'identity';
         const chunked = url.searchParams.get('chunks') === '1';
         const send = (type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}) => {
-          const encoded = encode(coding, body);
+          const encoded = encodeBody(coding, body);
           res.writeHead(200, {
             'content-type': type,
             ...(coding === 'identity' ? {} : { 'content-encoding': coding }),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import zlib from 'node:zlib';
+import { encodeBody, urlRichPage } from '../helpers/http-bodies.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
 import { sharedFixture } from '../helpers/shared-fixtures.ts';
 
@@ -15,27 +15,7 @@ export const IMAGE = Buffer.from(Array.from({ length: 4096 }, (_, index) => (ind
 
 export const FIXTURE = sharedFixture('publisher-page.html');
 
-export function page(self: string): string {
-  return (
-    `<!DOCTYPE html><html><head><meta charset="utf-8"><meta property="og:url" content="${self}/story">` +
-    `<link rel="preload" imageSrcSet="${self}/a.png 1x, ${self}/b.png 2x" as="image"><style>body{background:url(${self}/bg.png)}</style>` +
-    `<script type="application/ld+json">{"url":"${self.replace(/\//g, '\\/')}\\/story"}</script></head>` +
-    `<body style="background:url('${self}/x.png')"><a href="${self}/a">a</a><img src="${self}/i.jpg" srcSet="${self}/i2.jpg 2x">` +
-    `<form action="${self}/post"><button formaction="${self}/alt">b</button></form><video poster="${self}/p.jpg"></video>` +
-    `<a href="https://evil.test/?r=x">keep</a><a href="${self}.evil.net/x">keep</a>` +
-    // A second <head> (invalid, but seen in the wild): the bundle still goes in only once.
-    `<head></head></body></html>`
-  );
-}
-
-const encode = (coding: string, body: Buffer) =>
-  coding === 'gzip'
-    ? zlib.gzipSync(body)
-    : coding === 'br'
-      ? zlib.brotliCompressSync(body)
-      : coding === 'deflate'
-        ? zlib.deflateSync(body)
-        : body;
+export const page = (self: string) => urlRichPage(self, { secondHead: true });
 
 export async function startSuiteOrigin(): Promise<TestOrigin> {
   const fixture = FIXTURE.skip === false ? readFileSync(FIXTURE.path) : undefined;
@@ -43,7 +23,7 @@ export async function startSuiteOrigin(): Promise<TestOrigin> {
     const url = new URL(req.url ?? '/', ORIGIN);
     const coding = url.searchParams.get('coding') ?? 'identity';
     const send = (type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}) => {
-      const encoded = encode(coding, body);
+      const encoded = encodeBody(coding, body);
       res.writeHead(200, {
         'content-type': type,
         ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
