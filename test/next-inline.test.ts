@@ -17,6 +17,36 @@ const matcher = new OriginMatcher('https://origin.example.com');
 const target = { scheme: 'https', host: 'test.example.com' };
 const push = (payload: string, quote = '"') => `self.__next_f.push([1,${quote}${payload}${quote}])`;
 
+/**
+ * A valid double-quoted JS literal body for `value`, escaped unlike Next.js: chars picked by
+ * `seed` are written as `\u00XX` (newlines, dots, letters, `@`, `:`), `/` sometimes as `\/`, and
+ * `<` sometimes raw (never as `</` or `<!` inside one literal: a page that wrote that would end
+ * its own script).
+ */
+function exoticEscape(value: string, seed: number): string {
+  let state = seed | 0;
+  const coin = () => {
+    state = (Math.imul(state, 1103515245) + 12345) | 0;
+    return (state >>> 16) % 3 === 0;
+  };
+  let out = '';
+  const chars = [...value];
+  for (const [index, char] of chars.entries()) {
+    const code = char.codePointAt(0) as number;
+    // A raw `<` only where the page itself stays valid (not `</` or `<!` within this literal).
+    const rawLessThan = !['/', '!'].includes(chars[index + 1] ?? '');
+    const hex = `\\u${code.toString(16).padStart(4, '0')}`;
+    if (char === '"' || char === '\\') out += coin() ? hex : `\\${char}`;
+    else if (code < 0x20) out += coin() ? hex : JSON.stringify(char).slice(1, -1);
+    else if (char === '/') out += coin() ? '\\/' : coin() ? hex : '/';
+    else if (char === '<') out += rawLessThan && coin() ? '<' : '\\u003c';
+    else if (code < 0x80 && coin()) out += hex;
+    else if (char === '\u2028' || char === '\u2029') out += hex;
+    else out += char;
+  }
+  return out;
+}
+
 describe('Next.js inline Flight payloads', () => {
   it('unescapes JS strings and counts their UTF-8 bytes', () => {
     for (const [escaped, bytes] of [
@@ -54,7 +84,9 @@ describe('Next.js inline Flight payloads', () => {
   it('rewrites payloads as written (escaped) exactly as the unescaped stream would be rewritten', () => {
     // Reference: the same Flight stream rewritten as plain text, piece by piece. The inline path
     // never unescapes; after unescaping its output, the two must agree, for any split into
-    // scripts, either quoting, and text full of escapes, non-ASCII and URLs in every form.
+    // scripts, either quoting, text full of escapes, non-ASCII and URLs in every form — and
+    // payloads escaped the way other servers might write them (`\u000a` newlines, `\/`, letters
+    // and dots as `\u00XX`, a raw `<` next to `/script>` in the following payload).
     const url = fc.constantFrom(
       'https://origin.example.com/a?b=1',
       'http://origin.example.com',
@@ -69,7 +101,21 @@ describe('Next.js inline Flight payloads', () => {
       .array(
         fc.oneof(
           url,
-          fc.constantFrom('\n', '"', "'", '\\', '<', '>', '&', '\u2028', 'é', '😀', '\t', ' '),
+          fc.constantFrom(
+            '\n',
+            '"',
+            "'",
+            '\\',
+            '<',
+            '>',
+            '&',
+            '\u2028',
+            'é',
+            '😀',
+            '\t',
+            ' ',
+            '/script>',
+          ),
           fc.string({ maxLength: 6 }),
         ),
         { maxLength: 12 },
@@ -84,8 +130,9 @@ describe('Next.js inline Flight payloads', () => {
       fc.property(
         fc.array(row, { minLength: 1, maxLength: 6 }),
         fc.array(fc.nat(), { maxLength: 5 }),
-        fc.constantFrom('"', "'"),
-        (rows, cuts, quote) => {
+        fc.constantFrom('"', "'", 'exotic'),
+        fc.integer(),
+        (rows, cuts, style, seed) => {
           const stream = rows.join('');
           const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))]
             .filter((at) => !/[\udc00-\udfff]/.test(stream[at] ?? ''))
@@ -101,7 +148,10 @@ describe('Next.js inline Flight payloads', () => {
           const html =
             pieces
               .map((piece) => {
-                const script = push(escapeJs(piece, quote), quote);
+                const script =
+                  style === 'exotic'
+                    ? push(exoticEscape(piece, seed), '"')
+                    : push(escapeJs(piece, style), style);
                 return `<script>${inline.rewriteScript(script) ?? script}</script>`;
               })
               .join('') + inline.documentEnd();

@@ -41,13 +41,19 @@ function stringEnd(text: string, open: number, quote: string): number {
 const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u0000-\u001f]/;
 
 /**
- * A double-quoted literal body in JSON form (JSON's escapes, no raw control characters, no `\u`
- * escape of a surrogate — those are checked for pairing by the general reader), and its closing
- * quote. Sticky: matched from `lastIndex`. One char or escape per step, so a failed match
- * backtracks linearly; its backtracking stack grows with the body, hence the length limit.
+ * A double-quoted literal body in the form Next.js writes, and its closing quote (sticky: matched
+ * from `lastIndex`): JSON's short escapes except `\/`; `\u` escapes only of `<`, `>`, `&` and
+ * non-ASCII non-surrogates; no raw control characters and no raw `<`. Such a body is rewritten
+ * as written. Anything else takes the general reader and is brought to this form first, because
+ * the escaped rewriter reads row ends as `\n` and a host's neighbours as single chars (a
+ * `\u000a` row end or a `\u002e` after a host would be misread), and because a raw `<` could end
+ * the script once a held `T` row joins it to text from a later payload (`<` + `/script>`).
+ * One char or escape per step, so a failed match backtracks linearly; its backtracking stack
+ * grows with the body, hence the length limit.
  */
 // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
-const JSON_BODY = /(?:[^"\\\u0000-\u001f]|\\[nrtbf"\\/]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4})*"/y;
+const JSON_BODY =
+  /(?:[^"\\\u0000-\u001f<]|\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))*"/y;
 const JSON_BODY_MAX_CHARS = 1 << 20;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
