@@ -4,7 +4,7 @@
  * Cloudflare Worker doing the same publisher rewrite with its native HTMLRewriter (lol_html) under
  * `workerd`. All three reach the same bench origin.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ORIGIN_HOST } from './origin.ts';
@@ -22,6 +22,7 @@ export interface RunningServer {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'ts-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 export function writeServerConfig(originPort: number, nextjs: boolean): string {
   const config = join(work, `trusted-server-${originPort}-${nextjs ? 'next' : 'plain'}.toml`);

@@ -10,6 +10,13 @@ export class InspectorSession {
 
   private constructor(socket: WebSocket) {
     this.#socket = socket;
+    // If the server dies mid-profile, every call still waiting fails instead of hanging.
+    socket.addEventListener('close', () => {
+      for (const waiter of this.#pending.values()) {
+        waiter.reject(new Error('the server closed its inspector connection'));
+      }
+      this.#pending.clear();
+    });
     socket.addEventListener('message', (event: { data: unknown }) => {
       const message = JSON.parse(String(event.data)) as {
         id?: number;
