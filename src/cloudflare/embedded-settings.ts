@@ -8,7 +8,7 @@
  * `TRUSTED_SERVER__HANDLERS__0__PASSWORD`), the same name the Node adapter reads from its
  * environment. Regexes travel as source and flags.
  */
-import { ENV_PREFIX } from '../core/settings/env-overrides.ts';
+import { envNameOf, keyName, type KeyPath } from '../core/settings/secret-keys.ts';
 import { Secret } from '../core/settings/secret.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 
@@ -21,27 +21,15 @@ export interface EmbeddedConfig {
   dev: boolean;
 }
 
-type Path = ReadonlyArray<string | number>;
-
-/** The Worker secret (environment) name for a config key path. */
-export function secretName(path: Path): string {
-  return `${ENV_PREFIX}${path.map(String).join('__')}`.toUpperCase();
-}
-
-function keyOf(path: Path): string {
-  return path.reduce<string>(
-    (key, part) => (typeof part === 'number' ? `${key}[${part}]` : key ? `${key}.${part}` : part),
-    '',
-  );
-}
+type Path = KeyPath;
 
 /** Build side: settings → embeddable JSON value, with the secret keys found on the way. */
 export function embedSettings(settings: Settings, dev: boolean): EmbeddedConfig {
   const secrets: Array<{ key: string; name: string }> = [];
   const walk = (value: unknown, path: Path): unknown => {
     if (value instanceof Secret) {
-      const name = secretName(path);
-      secrets.push({ key: keyOf(path), name });
+      const name = envNameOf(path); // the Worker secret's name
+      secrets.push({ key: keyName(path), name });
       return { $secret: name };
     }
     if (value instanceof RegExp) return { $regexp: [value.source, value.flags] };
@@ -56,7 +44,7 @@ export function embedSettings(settings: Settings, dev: boolean): EmbeddedConfig 
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       return value;
     }
-    throw new Error(`${keyOf(path)}: cannot embed a ${typeof value} in the Worker bundle`);
+    throw new Error(`${keyName(path)}: cannot embed a ${typeof value} in the Worker bundle`);
   };
   return { settings: walk(settings, []), secrets, dev };
 }
