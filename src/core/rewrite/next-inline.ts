@@ -51,8 +51,8 @@ const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u000
  * One char or escape per step, so a failed match backtracks linearly; its backtracking stack
  * grows with the body, hence the length limit.
  */
-// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
 const JSON_BODY =
+  // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
   /(?:[^"\\\u0000-\u001f<]|\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))*"/y;
 const JSON_BODY_MAX_CHARS = 1 << 20;
 
