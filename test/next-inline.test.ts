@@ -162,6 +162,27 @@ describe('Next.js inline Flight payloads', () => {
     );
   });
 
+  it('never closes a script by joining a held T row to the next payload (a raw "<" then "/script>")', () => {
+    const inline = new NextInlinePayloads(matcher, target, 1 << 20);
+    const first = push('1:T25,https://origin.example.com/ <');
+    const second = push('/script>2:\\"x\\"\\n');
+    const out = [first, second].map((script) => inline.rewriteScript(script) ?? script);
+    for (const script of out) assert.doesNotMatch(script, /<\/script/i, script);
+    const html = out.map((script) => `<script>${script}</script>`).join('') + inline.documentEnd();
+    const rows = flightRows(inlinePayloads(html).join(''));
+    assert.deepEqual([...rows], ['https://test.example.com/ </script>', '2:"x"\n']);
+    assert.deepEqual(rows.misframed, []);
+  });
+
+  it('reads a multi-megabyte payload in an unusual escaping without building it char by char', () => {
+    const inline = new NextInlinePayloads(matcher, target, 1 << 30);
+    const body = `0:${'a\\x41'.repeat(400_000)} https://origin.example.com/x\\n`;
+    const started = performance.now();
+    const out = inline.rewriteScript(push(body)) ?? '';
+    assert.ok(performance.now() - started < 5000, 'linear, not quadratic');
+    assert.ok(out.endsWith('aA https://test.example.com/x\\n"])'), out.slice(-80));
+  });
+
   it('rewrites a T row that spans scripts, moving it whole into the script that completes it', () => {
     const inline = new NextInlinePayloads(matcher, target, 1 << 20);
     const first = push('other:data\\n1a:T3e,partial content');

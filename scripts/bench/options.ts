@@ -29,6 +29,8 @@ export interface BenchOptions {
   duration: number;
   /** Repetitions for drip, cold start and per-endpoint timing. */
   runs: number;
+  /** Interleaved repetitions of every load run (medians reported). */
+  rounds: number;
   /** Sequential requests in the TTFB scenario. */
   requests: number;
   nextjs: boolean;
@@ -53,6 +55,7 @@ options
   --connections N  load-test connections (16)
   --duration S     seconds per load run (8)
   --runs N         repetitions for drip, cold start and endpoints (7)
+  --rounds N       interleaved repetitions of every load run; medians and per-round ratios (1)
   --requests N     requests in --ttfb (20)
   --no-nextjs      run the server with [integrations.nextjs] disabled (default: enabled)
   --save NAME      write results to benchmark-results/NAME.json
@@ -91,6 +94,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '8' },
       runs: { type: 'string', default: '7' },
+      rounds: { type: 'string', default: '1' },
       requests: { type: 'string', default: '20' },
       'no-nextjs': { type: 'boolean' },
       save: { type: 'string' },
@@ -119,6 +123,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     connections: positiveNumber('connections', values.connections, true),
     duration: positiveNumber('duration', values.duration, false),
     runs: positiveNumber('runs', values.runs, true),
+    rounds: positiveNumber('rounds', values.rounds, true),
     requests: positiveNumber('requests', values.requests, true),
     nextjs: values['no-nextjs'] !== true,
     save: resultName('save', values.save),

@@ -3,36 +3,52 @@
  * publisher page (gzip from the origin, gzip to the client) and the static bundle on the subject,
  * and with `--peers` the same page through the passthrough ceiling and the workerd worker, with
  * ratios (the publisher-proxy bar: ≥ 2× the workerd worker's requests/s).
+ *
+ * With `--rounds N` every run is repeated N times, interleaved (A B C A B C …) so the shared
+ * machine's slow stretches hit every server alike; figures are medians over the rounds and each
+ * ratio is the median of the per-round ratios.
  */
 import { ENDPOINTS, keyOf, type BenchContext, type Endpoint } from '../context.ts';
-import { loadRun } from '../load-run.ts';
+import { loadRun, type LoadResult } from '../load-run.ts';
+import { median } from '../results.ts';
+
+interface Run {
+  server: { name: string; url: URL };
+  endpoint: Endpoint;
+  results: LoadResult[];
+}
 
 export async function load(ctx: BenchContext, limits?: { connections: number; duration: number }) {
   const connections = limits?.connections ?? ctx.options.connections;
   const duration = limits?.duration ?? ctx.options.duration;
+  const rounds = limits ? 1 : ctx.options.rounds;
   const [page, ...others] = ENDPOINTS as [Endpoint, ...Endpoint[]];
-  const runs: { server: { name: string; url: URL }; endpoint: Endpoint }[] = [
-    { server: ctx.subject, endpoint: page },
-    ...ctx.peers.map((server) => ({ server, endpoint: page })),
+  const runs: Run[] = [
+    { server: ctx.subject, endpoint: page, results: [] },
+    ...ctx.peers.map((server) => ({ server, endpoint: page, results: [] })),
     ...(limits
       ? []
       : others
           .filter((e) => e.name !== 'health')
-          .map((endpoint) => ({ server: ctx.subject, endpoint }))),
+          .map((endpoint) => ({ server: ctx.subject, endpoint, results: [] }))),
   ];
-  const rates = new Map<string, number>();
-  for (const { server, endpoint } of runs) {
-    ctx.progress(
-      `  ${server.name} ${endpoint.method} ${endpoint.path}: ${connections} connections, ${duration} s …`,
-    );
-    const result = await loadRun(server.url, endpoint, connections, duration);
+  for (let round = 1; round <= rounds; round++) {
+    for (const run of runs) {
+      const { server, endpoint } = run;
+      ctx.progress(
+        `  ${rounds > 1 ? `round ${round}/${rounds}: ` : ''}${server.name} ${endpoint.method} ${endpoint.path}: ${connections} connections, ${duration} s …`,
+      );
+      run.results.push(await loadRun(server.url, endpoint, connections, duration));
+    }
+  }
+  for (const { server, endpoint, results } of runs) {
     const key = `load.${server.name}.${keyOf(endpoint.name)}`;
     const label = `${server.name} ${endpoint.method} ${endpoint.path}`;
-    if (endpoint === page) rates.set(server.name, result.rps);
+    const of = (field: keyof LoadResult) => median(results.map((result) => result[field]));
     ctx.results.add({
       key: `${key}.rps`,
       label: `${label}  requests/s`,
-      value: result.rps,
+      value: of('rps'),
       unit: 'req/s',
       better: 'higher',
     });
@@ -40,7 +56,7 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
       ctx.results.add({
         key: `${key}.${p}`,
         label: `${label}  ${p}`,
-        value: result[p],
+        value: of(p),
         unit: 'ms',
         better: 'lower',
       });
@@ -48,21 +64,26 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
     ctx.results.add({
       key: `${key}.errors`,
       label: `${label}  errors`,
-      value: result.errors,
+      value: results.reduce((sum, result) => sum + result.errors, 0),
       unit: 'count',
       better: 'lower',
     });
   }
-  const ours = rates.get(ctx.subject.name) ?? Number.NaN;
-  for (const [peer, rate] of rates) {
-    if (peer === ctx.subject.name) continue;
+  const ours = runs[0] as Run;
+  for (const peer of runs.slice(1)) {
+    if (peer.endpoint !== page) continue;
+    const perRound = ours.results.map(
+      (result, round) => result.rps / ((peer.results[round] as LoadResult).rps || Number.NaN),
+    );
     ctx.results.add({
-      key: `load.ratio.${peer}`,
-      label: `${ctx.subject.name} / ${peer}  requests/s on /`,
-      value: ours / rate,
+      key: `load.ratio.${peer.server.name}`,
+      label: `${ctx.subject.name} / ${peer.server.name}  requests/s on /`,
+      value: median(perRound),
       unit: '×',
       better: 'higher',
-      ...(peer === 'workerd-htmlrewriter' ? { bar: { op: '>=' as const, value: 2 } } : {}),
+      ...(peer.server.name === 'workerd-htmlrewriter'
+        ? { bar: { op: '>=' as const, value: 2 } }
+        : {}),
     });
   }
 }

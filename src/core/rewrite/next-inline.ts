@@ -43,17 +43,15 @@ const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u000
 /**
  * A double-quoted literal body in the form Next.js writes, and its closing quote (sticky: matched
  * from `lastIndex`): JSON's short escapes except `\/`; `\u` escapes only of `<`, `>`, `&` and
- * non-ASCII non-surrogates; no raw control characters and no raw `<`. Such a body is rewritten
- * as written. Anything else takes the general reader and is brought to this form first, because
- * the escaped rewriter reads row ends as `\n` and a host's neighbours as single chars (a
- * `\u000a` row end or a `\u002e` after a host would be misread), and because a raw `<` could end
- * the script once a held `T` row joins it to text from a later payload (`<` + `/script>`).
- * One char or escape per step, so a failed match backtracks linearly; its backtracking stack
- * grows with the body, hence the length limit.
+ * non-ASCII non-surrogates; no raw control characters. Such a body is rewritten as written.
+ * Anything else takes the general reader and is brought to this form first, because the escaped
+ * rewriter reads row ends as `\n` and a host's neighbours as single chars (a `\u000a` row end or a
+ * `\u002e` after a host would be misread). One char or escape per step, so a failed match
+ * backtracks linearly; its backtracking stack grows with the body, hence the length limit.
  */
 const JSON_BODY =
   // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
-  /(?:[^"\\\u0000-\u001f<]|\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))*"/y;
+  /(?:[^"\\\u0000-\u001f]|\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))*"/y;
 const JSON_BODY_MAX_CHARS = 1 << 20;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -66,6 +64,9 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   '0': '\0',
 };
 
+/** `\u{1F600}`, matched where a `\u` escape starts (sticky). */
+const BRACED_ESCAPE = /\{([0-9a-fA-F]{1,6})\}/y;
+
 /** The value of a JS string literal's body, or undefined when it is not one we can read exactly. */
 export function unescapeJs(body: string, quote = '"'): string | undefined {
   // Fast path: a double-quoted body that is also valid JSON (what Next.js writes) — native parse.
@@ -77,37 +78,41 @@ export function unescapeJs(body: string, quote = '"'): string | undefined {
       // Fall through to the general reader.
     }
   }
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] as string;
-    if (char !== '\\') {
-      out += char;
-      continue;
-    }
-    const next = body[++i];
+  // The general reader: untouched runs are sliced between backslashes and joined once (a
+  // char-by-char build would make a cons cell per char of a multi-megabyte body).
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = body.indexOf('\\'); i !== -1; i = body.indexOf('\\', from)) {
+    parts.push(body.slice(from, i));
+    const next = body[i + 1];
     if (next === undefined) return undefined;
-    if (next in SIMPLE_ESCAPES && !(next === '0' && /[0-9]/.test(body[i + 1] ?? '')))
-      out += SIMPLE_ESCAPES[next];
-    else if (next === 'x') {
-      const hex = body.slice(i + 1, i + 3);
+    let length = 2;
+    if (next in SIMPLE_ESCAPES && !(next === '0' && /[0-9]/.test(body[i + 2] ?? ''))) {
+      parts.push(SIMPLE_ESCAPES[next] as string);
+    } else if (next === 'x') {
+      const hex = body.slice(i + 2, i + 4);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
-      out += String.fromCharCode(parseInt(hex, 16));
-      i += 2;
+      parts.push(String.fromCharCode(parseInt(hex, 16)));
+      length = 4;
     } else if (next === 'u') {
-      const braced = /^\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 1));
+      BRACED_ESCAPE.lastIndex = i + 2;
+      const braced = BRACED_ESCAPE.exec(body);
       if (braced) {
-        out += String.fromCodePoint(parseInt(braced[1] as string, 16));
-        i += braced[0].length;
+        parts.push(String.fromCodePoint(parseInt(braced[1] as string, 16)));
+        length = 2 + braced[0].length;
       } else {
-        const hex = body.slice(i + 1, i + 5);
+        const hex = body.slice(i + 2, i + 6);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) return undefined;
-        out += String.fromCharCode(parseInt(hex, 16));
-        i += 4;
+        parts.push(String.fromCharCode(parseInt(hex, 16)));
+        length = 6;
       }
     } else if (next === '\r' || next === '\n' || next === '\u2028' || next === '\u2029') {
-      if (next === '\r' && body[i + 1] === '\n') i++; // Line continuation: nothing.
-    } else out += next;
+      if (next === '\r' && body[i + 2] === '\n') length = 3; // Line continuation: nothing.
+    } else parts.push(next);
+    from = i + length;
   }
+  parts.push(body.slice(from));
+  const out = parts.join('');
   // A lone surrogate cannot survive a trip through UTF-8; leave such payloads alone.
   return out.isWellFormed() ? out : undefined;
 }
@@ -148,15 +153,24 @@ export class NextInlinePayloads {
     if (json === undefined) return undefined;
     const rewritten = this.#flight.push(json);
     if (rewritten === json) return undefined;
-    const written = json === body ? rewritten : fromJsonBody(rewritten, quote);
+    const written = htmlSafe(json === body ? rewritten : fromJsonBody(rewritten, quote));
     return `${text.slice(0, open + 1)}${written}${text.slice(close)}`;
   }
 
   /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */
   documentEnd(): string {
     const rest = this.#flight.flush();
-    return rest === '' ? '' : `<script>self.__next_f.push([1,"${rest}"])</script>`;
+    return rest === '' ? '' : `<script>self.__next_f.push([1,"${htmlSafe(rest)}"])</script>`;
   }
+}
+
+/**
+ * A rewritten body with any raw `<` written as `\u003c`: a page may have a raw `<` in a payload,
+ * harmless there, but a `T` row held across scripts joins text from two payloads (`…<` +
+ * `/script>…`) and must not close the script it is written into.
+ */
+function htmlSafe(body: string): string {
+  return body.includes('<') ? body.replaceAll('<', '\\u003c') : body;
 }
 
 /** A literal body with non-JSON escapes or quoting, in the JSON form (undefined: unreadable). */
