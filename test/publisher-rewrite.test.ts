@@ -8,7 +8,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import { HtmlRewriter } from '../src/core/html/index.ts';
-import { encodeBody, getDecoded, urlRichPage } from './helpers/http-bodies.ts';
+import { encodeBody, encodedHeaders, getDecoded, urlRichPage } from './helpers/http-bodies.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
@@ -53,13 +53,7 @@ describe('rewriting publisher proxy', () => {
         const chunked = url.searchParams.get('chunks') === '1';
         const send = (type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}) => {
           const encoded = encodeBody(coding, body);
-          res.writeHead(200, {
-            'content-type': type,
-            ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
-            'content-length': encoded.byteLength,
-            etag: '"abc"',
-            ...extra,
-          });
+          res.writeHead(200, encodedHeaders(coding, type, encoded, extra));
           if (!chunked) return res.end(encoded);
           // One byte at a time: the proxy must give the same result as for one big write.
           let offset = 0;

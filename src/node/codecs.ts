@@ -11,8 +11,6 @@ import type { Transform } from 'node:stream';
 import { TsError } from '../core/errors.ts';
 import type { Codecs, ContentCoding } from '../core/services.ts';
 
-type ZlibStream = Transform;
-
 /**
  * zlib's output buffer. Every buffer that fills is a round trip to libuv's threadpool and one
  * more chunk through the rewriter and the encoder: on the fixture page (80 KB gzip → 553 KB)
@@ -23,12 +21,12 @@ type ZlibStream = Transform;
 const CHUNK_SIZE = 64 * 1024;
 
 function zlibTransform(
-  create: () => ZlibStream,
+  create: () => Transform,
   /** Encoders: gather the rewriter's pieces and write them once per burst. */
   gather: boolean,
   maxOutput = Infinity,
 ): TransformStream<Uint8Array, Uint8Array> {
-  let stream: ZlibStream;
+  let stream: Transform;
   let produced = 0;
   let failure: Error | undefined;
   let open = true;

@@ -13,6 +13,22 @@ export function encodeBody(coding: string, body: Buffer): Buffer {
   return body;
 }
 
+/** An origin's headers for a body sent encoded with `coding` (Content-Length of the encoded bytes). */
+export function encodedHeaders(
+  coding: string,
+  type: string,
+  encoded: Buffer,
+  extra: http.OutgoingHttpHeaders = {},
+): http.OutgoingHttpHeaders {
+  return {
+    'content-type': type,
+    ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
+    'content-length': encoded.byteLength,
+    etag: '"abc"',
+    ...extra,
+  };
+}
+
 export interface Got {
   status: number;
   headers: http.IncomingHttpHeaders;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { encodeBody, urlRichPage } from '../helpers/http-bodies.ts';
+import { encodeBody, encodedHeaders, urlRichPage } from '../helpers/http-bodies.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
 import { sharedFixture } from '../helpers/shared-fixtures.ts';
 
@@ -24,13 +24,7 @@ export async function startSuiteOrigin(): Promise<TestOrigin> {
     const coding = url.searchParams.get('coding') ?? 'identity';
     const send = (type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}) => {
       const encoded = encodeBody(coding, body);
-      res.writeHead(200, {
-        'content-type': type,
-        ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
-        'content-length': encoded.byteLength,
-        etag: '"abc"',
-        ...extra,
-      });
+      res.writeHead(200, encodedHeaders(coding, type, encoded, extra));
       res.end(encoded);
     };
     switch (url.pathname) {
