@@ -3,7 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +38,13 @@ interface Served {
 }
 
 /** Starts `serve` and resolves once it logs the URL it listens on (all workers, if several). */
-async function serveProcess(args: string[], listeners = 1): Promise<Served> {
+async function serveProcess(
+  args: string[],
+  listeners = 1,
+  env: Record<string, string> = {},
+): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env },
+    env: { ...process.env, ...env },
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) =>
@@ -165,6 +170,25 @@ describe('trusted-server CLI', () => {
       served.output(),
       /"msg":"request","method":"GET","path":"\/slow","status":200,"bytes":\d+,"total_ms":[\d.]+,"origin_ms":[\d.]+/,
     );
+  });
+
+  it("serve gives libuv's pool (zlib's threads) one thread per core, unless UV_THREADPOOL_SIZE says otherwise", async (t) => {
+    if (process.platform !== 'linux') return t.skip('threads are counted through /proc');
+    const poolThreads = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).filter(
+        (task) => readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim() === 'libuv-worker',
+      ).length;
+    const inherited = Number(process.env.UV_THREADPOOL_SIZE);
+    for (const [env, expected] of [
+      [{}, inherited > 0 ? inherited : availableParallelism()],
+      [{ UV_THREADPOOL_SIZE: '3' }, 3],
+    ] as const) {
+      const served = await serveProcess(['--config', goodConfig], 1, env);
+      // The config was read asynchronously, so the pool has started by now.
+      assert.equal(poolThreads(served.child.pid ?? 0), expected, JSON.stringify(env));
+      served.child.kill('SIGTERM');
+      assert.equal(await served.exited, 0);
+    }
   });
 
   it('serve --workers 2 runs two processes on one port and stops them all', async () => {

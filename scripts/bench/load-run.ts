@@ -13,6 +13,8 @@ export interface LoadResult {
   p99: number;
   /** Non-2xx answers, socket errors and timeouts. */
   errors: number;
+  /** Median bytes on the wire per response (headers and body as sent: compressed). */
+  bytes: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -35,9 +37,13 @@ export async function loadRun(
   };
   await autocannon({ ...options, duration: Math.min(1, durationS) });
   const latencies: number[] = [];
+  const sizes: number[] = [];
   let seconds = 0;
   const result = await autocannon({ ...options, duration: durationS })
-    .on('response', (_client, _status, _bytes, ms) => void latencies.push(ms))
+    .on('response', (_client, _status, bytes, ms) => {
+      latencies.push(ms);
+      sizes.push(bytes);
+    })
     .on('tick', ({ counter }) => {
       // A live line on a terminal, so a long run visibly progresses; logs stay clean.
       seconds++;
@@ -55,5 +61,6 @@ export async function loadRun(
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     errors: result.non2xx + result.errors + result.timeouts,
+    bytes: percentile(Float64Array.from(sizes).sort(), 50),
   };
 }

@@ -19,6 +19,7 @@ import type {
   HtmlRuleTarget,
   TextContent,
 } from '../core/html/index.ts';
+import { byteStringOfText, textOfByteString } from '../core/html/byte-strings.ts';
 import type { AttributeRewrite, DocumentEndHandler } from '../core/html/handler-registry.ts';
 import type { HandlerSet } from '../core/html/rewriter.ts';
 import type { NativeElement, NativeHtmlRewriter, NativeText } from './runtime.ts';
@@ -96,6 +97,13 @@ function wholeText(handler: NonNullable<HandlerSet['text']>, tagName: () => stri
       text,
       replace: (next) => {
         replacement = next;
+      },
+      // lol_html hands over decoded text: the byte form is made only when a rule asks for it.
+      get byteText() {
+        return byteStringOfText(text);
+      },
+      replaceByteText: (bytes) => {
+        replacement = textOfByteString(bytes);
       },
     };
     const settle = () => chunk.replace(replacement, HTML);

@@ -2,8 +2,9 @@
  * The Node codecs service: node:zlib behind web TransformStreams.
  *
  * Encoders flush after every chunk (Z_SYNC_FLUSH / BROTLI_OPERATION_FLUSH) so the browser can
- * render what has arrived; levels come from `[proxy]` (defaults gzip 4, brotli quality 4 — on the
- * 550 KB fixture page: gzip 4 ≈ 4.4 ms, gzip 6 ≈ 7 ms, brotli 4 ≈ 4.2 ms, brotli 11 ≈ 380 ms). Decoders count their output and fail past the
+ * render what has arrived; levels come from `[proxy]` (defaults gzip 3, brotli quality 4 — on the
+ * 550 KB fixture page: gzip 3 ≈ 3.2 ms, gzip 4 ≈ 4.7 ms, gzip 6 ≈ 7.7 ms, brotli 4 ≈ 4.3 ms,
+ * brotli 11 ≈ 380 ms). Decoders count their output and fail past the
  * cap, and fail on truncated input instead of ending cleanly.
  */
 import zlib from 'node:zlib';

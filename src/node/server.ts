@@ -18,6 +18,7 @@ import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
+import { installNodeByteStrings } from './byte-strings.ts';
 import { nodeCodecs } from './codecs.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
@@ -44,6 +45,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const { settings, log } = options;
   const limits = settings.server;
   installNodeByteSearch();
+  installNodeByteStrings();
   const origin = createOriginFetch();
   const connections = new WeakMap<Request, ClientConnection>();
   const services: PlatformServices = {

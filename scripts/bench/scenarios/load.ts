@@ -62,6 +62,13 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
       });
     }
     ctx.results.add({
+      key: `${key}.kb`,
+      label: `${label}  response size`,
+      value: of('bytes') / 1000,
+      unit: 'kB',
+      better: 'lower',
+    });
+    ctx.results.add({
       key: `${key}.errors`,
       label: `${label}  errors`,
       value: results.reduce((sum, result) => sum + result.errors, 0),

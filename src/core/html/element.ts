@@ -7,6 +7,7 @@
  * handler sets is written back raw too, as `name="value"` with `"` escaped as `&quot;`, keeping the
  * attribute's original name spelling; untouched attributes keep their original bytes.
  */
+import { fromByteString, toByteString } from './byte-strings.ts';
 import { foldedName } from './bytes.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import {
@@ -52,6 +53,13 @@ export interface TextContent {
   /** The element's whole text (decoded as UTF-8, or byte-per-char if it is not valid UTF-8). */
   readonly text: string;
   replace(text: string): void;
+  /**
+   * The same text as a byte string (one char per byte, see byte-strings.ts): for rules that count
+   * or keep bytes exactly, and that skip decoding and re-encoding it.
+   */
+  readonly byteText: string;
+  /** Replaces the text with the bytes of a byte string. */
+  replaceByteText(bytes: string): void;
 }
 
 export interface DocumentEnd {
@@ -286,6 +294,14 @@ export class TextView implements TextContent {
       return;
     }
     this.replacement = encodeText(text, this.#decoded?.binary ?? false);
+  }
+
+  get byteText(): string {
+    return toByteString(this.#bytes);
+  }
+
+  replaceByteText(bytes: string): void {
+    this.replacement = fromByteString(bytes);
   }
 }
 

@@ -8,6 +8,7 @@
  *   always decoded byte-per-char. Handlers matching ASCII (URLs, hosts) work unchanged, and
  *   non-ASCII bytes round-trip untouched.
  */
+import { fromByteString, toByteString } from './byte-strings.ts';
 import { allocate, trimLast } from './bytes.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -17,14 +18,6 @@ export interface DecodedText {
   text: string;
   /** True when `text` holds one char per byte (not UTF-8 decoded). */
   binary: boolean;
-}
-
-export function latin1Decode(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return out;
 }
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -39,7 +32,7 @@ export function decodeText(bytes: Uint8Array, utf8: boolean): DecodedText {
   if (!utf8) {
     // Legacy encodings are always byte-per-char, so every byte round-trips.
     return {
-      text: isAscii(bytes) ? asciiDecoder.decode(bytes) : latin1Decode(bytes),
+      text: isAscii(bytes) ? asciiDecoder.decode(bytes) : toByteString(bytes),
       binary: true,
     };
   }
@@ -47,7 +40,7 @@ export function decodeText(bytes: Uint8Array, utf8: boolean): DecodedText {
     return { text: utf8Decoder.decode(bytes), binary: false };
   } catch {
     // Invalid UTF-8: the byte-transparent form keeps every byte.
-    return { text: latin1Decode(bytes), binary: true };
+    return { text: toByteString(bytes), binary: true };
   }
 }
 
@@ -64,7 +57,7 @@ export function encodeText(text: string, binary: boolean): Uint8Array {
       break;
     }
   }
-  if (!wide) return Uint8Array.from(text, (char) => char.charCodeAt(0));
+  if (!wide) return fromByteString(text);
   const parts: number[] = [];
   for (const char of text) {
     const code = char.codePointAt(0) as number;

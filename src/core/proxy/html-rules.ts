@@ -3,7 +3,7 @@
  * the URL attributes, `<meta content>`, `style` attributes, `<style>` and JSON data scripts; the
  * tsjs bundle is injected at the start of the first `<head>`.
  */
-import type { HtmlRuleTarget } from '../html/index.ts';
+import type { HtmlRuleTarget, TextContent } from '../html/index.ts';
 import type { NextInlinePayloads } from '../rewrite/next-inline.ts';
 import type { OriginMatcher, OriginUrlTarget } from '../rewrite/origin-urls.ts';
 
@@ -55,7 +55,7 @@ export function applyHtmlRules(rewriter: HtmlRuleTarget, ctx: HtmlRuleContext): 
     },
   });
   const rewriteText = (bare: 'never' | 'anywhere') => ({
-    text: (text: { text: string; replace(text: string): void }) => {
+    text: (text: TextContent) => {
       const result = matcher.rewrite(text.text, target, { bare });
       if (result.changed) text.replace(result.text);
     },
@@ -68,8 +68,8 @@ export function applyHtmlRules(rewriter: HtmlRuleTarget, ctx: HtmlRuleContext): 
   if (inline) {
     rewriter.on('script', {
       text: (text) => {
-        const next = inline.rewriteScript(text.text);
-        if (next !== undefined) text.replace(next);
+        const next = inline.rewriteScriptBytes(text.byteText);
+        if (next !== undefined) text.replaceByteText(next);
       },
     });
     rewriter.onDocumentEnd((document) => document.append(inline.documentEnd()));

@@ -10,7 +10,8 @@
  *
  * Works on strings (UTF-16), counting UTF-8 bytes for the lengths: `text/x-component` responses
  * are decoded on the way in (rsc-flight.ts). With `escaped`, the text is the body of a JSON string
- * literal instead — inline payloads as Next.js writes them — and is rewritten as it stands: lengths
+ * literal instead, as a byte string (one char per byte, see byte-strings.ts) — inline payloads as
+ * Next.js writes them — and is rewritten as it stands: lengths
  * count the bytes the escapes stand for, a row ends at the `\n` escape, and nothing is unescaped or
  * re-escaped (origin and first-party URLs need no escaping, so a rewritten URL is the same in both
  * forms). That saves decoding and re-encoding every payload of a page.
@@ -48,17 +49,21 @@ function utf8Length(text: string): number {
 }
 
 /**
- * Walks JSON-escaped text from `i` until `budget` UTF-8 bytes of the text it stands for are
- * consumed (or the text ends), whole escapes at a time. Returns the index reached and the bytes.
+ * Walks JSON-escaped byte-string text from `i` until `budget` UTF-8 bytes of the text it stands
+ * for are consumed (or the text ends), whole escapes at a time: a raw char is one byte, an escape
+ * the bytes of the char it stands for. Returns the index reached and the bytes.
  */
 function advanceEscaped(text: string, i: number, budget: number): { at: number; bytes: number } {
   let bytes = 0;
   const n = text.length;
   while (i < n && bytes < budget) {
-    const code = text.charCodeAt(i);
-    if (code !== 0x5c /* \ */) {
-      bytes += utf8Units(code);
-      i++;
+    if (text.charCodeAt(i) !== 0x5c /* \ */) {
+      // A run of raw chars, one byte each: up to the next escape, or as far as the budget goes.
+      let runEnd = text.indexOf('\\', i);
+      if (runEnd === -1) runEnd = n;
+      const take = Math.min(runEnd - i, budget - bytes);
+      bytes += take;
+      i += take;
     } else if (text.charCodeAt(i + 1) === 0x75 /* u */) {
       bytes += utf8Units(parseInt(text.slice(i + 2, i + 6), 16));
       i += 6;

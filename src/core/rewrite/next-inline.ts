@@ -5,7 +5,8 @@
  * {@link FlightTextRewriter} working on the payloads *as written* (JSON-escaped): lengths count
  * the bytes the escapes stand for, and nothing is unescaped or re-escaped — a page's payloads are
  * most of its bytes, and decoding and re-encoding all of them cost more than the rest of the
- * rewrite. A payload written with escapes JSON lacks (single quotes, `\x41`) is first brought to
+ * rewrite. For the same reason scripts are read as byte strings (one char per byte): not even
+ * UTF-8 decoding is needed, and a raw char's bytes are its length. A payload written with escapes JSON lacks (single quotes, `\x41`) is first brought to
  * the JSON form, and written back in its own quoting.
  *
  * A `T` row whose text continues into later scripts is held until it is complete (up to
@@ -15,10 +16,23 @@
  * their exact bytes.
  */
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
+import {
+  byteStringOfText,
+  strictTextOfByteString,
+  textOfByteString,
+} from '../html/byte-strings.ts';
 import { FlightTextRewriter } from './flight-text.ts';
 
-const PUSH_CALL =
-  /^\s*(?:(?:self|window)\.__next_f\.push|\(\s*(?:self|window)\.__next_f\s*=\s*(?:self|window)\.__next_f\s*\|\|\s*\[\]\s*\)\s*\.push)\(\[\s*1\s*,\s*(['"])/;
+/**
+ * JS whitespace (WhiteSpace and LineTerminator) in byte-string form: the ASCII ones, and the
+ * UTF-8 bytes of U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
+ */
+const WS = String.raw`(?:[\t\n\v\f\r ]|\xc2\xa0|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80|\xef\xbb\xbf)*`;
+const NEXT_F = String.raw`(?:self|window)\.__next_f`;
+/** `self.__next_f.push([1,"` (or `(self.__next_f=self.__next_f||[]).push([1,'`), in a byte string. */
+const PUSH_CALL = new RegExp(
+  String.raw`^${WS}(?:${NEXT_F}\.push|\(${WS}${NEXT_F}${WS}=${WS}${NEXT_F}${WS}\|\|${WS}\[\]${WS}\)${WS}\.push)\(\[${WS}1${WS},${WS}(['"])`,
+);
 
 /** Index of the quote closing the string literal that starts after `open`, or -1. */
 function stringEnd(text: string, open: number, quote: string): number {
@@ -43,15 +57,20 @@ const NOT_JSON = /\\(?:[^nrtbf"\\/u]|u(?![0-9a-fA-F]{4})|u[dD][89a-fA-F])|[\u000
 /**
  * A double-quoted literal body in the form Next.js writes, and its closing quote (sticky: matched
  * from `lastIndex`): JSON's short escapes except `\/`; `\u` escapes only of `<`, `>`, `&` and
- * non-ASCII non-surrogates; no raw control characters. Such a body is rewritten as written.
- * Anything else takes the general reader and is brought to this form first, because the escaped
- * rewriter reads row ends as `\n` and a host's neighbours as single chars (a `\u000a` row end or a
- * `\u002e` after a host would be misread). One char or escape per step, so a failed match
- * backtracks linearly; its backtracking stack grows with the body, hence the length limit.
+ * non-ASCII non-surrogates; no raw control characters and no raw `<`. Such a body is rewritten as
+ * written. Anything else takes the general reader and is brought to this form first, because the
+ * escaped rewriter reads row ends as `\n` and a host's neighbours as single chars (a `\u000a` row
+ * end or a `\u002e` after a host would be misread), and because a raw `<` could join, through a
+ * `T` row held across scripts, a later payload's `/script>` and close the script it is written
+ * into. So no raw `<` ever reaches the rewriter, and rewritten payloads are safe in `<script>`.
+ *
+ * Written as an unrolled loop (a run of plain chars, then escape + run, repeated): escapes and
+ * plain chars cannot be confused, so a failed match backtracks linearly, and the backtracking
+ * stack grows per escape rather than per char; it still grows with the body, hence the limit.
  */
 const JSON_BODY =
   // eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON rejects
-  /(?:[^"\\\u0000-\u001f]|\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))*"/y;
+  /[^"\\<\u0000-\u001f]*(?:(?:\\[nrtbf"\\]|\\u(?:003[cCeE]|0026|(?!00[0-7]|[dD][89a-fA-F])[0-9a-fA-F]{4}))[^"\\<\u0000-\u001f]*)*"/y;
 const JSON_BODY_MAX_CHARS = 1 << 20;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -136,47 +155,57 @@ export class NextInlinePayloads {
     this.#flight = new FlightTextRewriter(matcher, target, maxHeldBytes, { escaped: true });
   }
 
-  /** The script's new text, or undefined when it is not a data push or nothing changed. */
-  rewriteScript(text: string): string | undefined {
-    const call = PUSH_CALL.exec(text);
+  /**
+   * A script's new text, as a byte string (see byte-strings.ts), or undefined when it is not a
+   * data push or nothing changed. Payloads are worked on as bytes: `T` lengths are byte counts,
+   * and the page's bytes need no decoding or encoding.
+   */
+  rewriteScriptBytes(script: string): string | undefined {
+    const call = PUSH_CALL.exec(script);
     if (!call) return undefined;
     const quote = call[1] as string;
     const open = call[0].length - 1;
     // The common case in one native pass: a double-quoted body in plain JSON form, up to its
     // closing quote. Anything else takes the general reader.
     JSON_BODY.lastIndex = open + 1;
-    const plain = quote === '"' && text.length <= JSON_BODY_MAX_CHARS && JSON_BODY.test(text);
-    const close = plain ? JSON_BODY.lastIndex - 1 : stringEnd(text, open, quote);
+    const plain = quote === '"' && script.length <= JSON_BODY_MAX_CHARS && JSON_BODY.test(script);
+    const close = plain ? JSON_BODY.lastIndex - 1 : stringEnd(script, open, quote);
     if (close === -1) return undefined;
-    const body = text.slice(open + 1, close);
+    const body = script.slice(open + 1, close);
     const json = plain ? body : asJsonBody(body, quote);
     if (json === undefined) return undefined;
     const rewritten = this.#flight.push(json);
     if (rewritten === json) return undefined;
-    const written = htmlSafe(json === body ? rewritten : fromJsonBody(rewritten, quote));
-    return `${text.slice(0, open + 1)}${written}${text.slice(close)}`;
+    const written = json === body ? rewritten : fromJsonBody(rewritten, quote);
+    return `${script.slice(0, open + 1)}${written}${script.slice(close)}`;
   }
 
-  /** Text still held at the end of the document (an unfinished T row) goes out in one more push. */
+  /** {@link rewriteScriptBytes} for a script's decoded text. */
+  rewriteScript(text: string): string | undefined {
+    const rewritten = this.rewriteScriptBytes(byteStringOfText(text));
+    return rewritten === undefined ? undefined : textOfByteString(rewritten);
+  }
+
+  /**
+   * Text still held at the end of the document (an unfinished T row) goes out in one more push,
+   * as HTML. Held text is whole payloads' tails, so it decodes as the page's own bytes do.
+   */
   documentEnd(): string {
     const rest = this.#flight.flush();
-    return rest === '' ? '' : `<script>self.__next_f.push([1,"${htmlSafe(rest)}"])</script>`;
+    return rest === ''
+      ? ''
+      : `<script>self.__next_f.push([1,"${textOfByteString(rest)}"])</script>`;
   }
 }
 
 /**
- * A rewritten body with any raw `<` written as `\u003c`: a page may have a raw `<` in a payload,
- * harmless there, but a `T` row held across scripts joins text from two payloads (`…<` +
- * `/script>…`) and must not close the script it is written into.
+ * A literal body (byte string) with non-JSON escapes or quoting, in the JSON form (undefined:
+ * unreadable). Rare, so it goes through text.
  */
-function htmlSafe(body: string): string {
-  return body.includes('<') ? body.replaceAll('<', '\\u003c') : body;
-}
-
-/** A literal body with non-JSON escapes or quoting, in the JSON form (undefined: unreadable). */
 function asJsonBody(body: string, quote: string): string | undefined {
-  const value = unescapeJs(body, quote);
-  return value === undefined ? undefined : escapeJs(value, '"');
+  const text = strictTextOfByteString(body);
+  const value = text === undefined ? undefined : unescapeJs(text, quote);
+  return value === undefined ? undefined : byteStringOfText(escapeJs(value, '"'));
 }
 
 /** JSON-form text written back into a literal quoted with `quote`. */

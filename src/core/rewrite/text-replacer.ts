@@ -7,7 +7,7 @@
  * chunk with no trace of the origin host goes out as it came, without being decoded at all.
  */
 import { concatBytes } from '../html/bytes.ts';
-import { latin1Decode } from '../html/text-codec.ts';
+import { toByteString } from '../html/byte-strings.ts';
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
 
 export function latin1Encode(text: string): Uint8Array {
@@ -89,7 +89,7 @@ export class OriginTextReplacer {
     // Valid UTF-8 (the usual case) is decoded natively; anything else byte-per-char, so that no
     // byte outside a reference is ever altered. Either way only ASCII is matched.
     const utf8 = decodeUtf8(bytes);
-    const text = utf8 ?? latin1Decode(bytes);
+    const text = utf8 ?? toByteString(bytes);
     const result = this.#matcher.rewrite(text, this.#target, {
       bare: 'anywhere',
       limit: utf8 === undefined ? limit : charsIn(bytes, limit),
