@@ -4,6 +4,7 @@
  * summary has no p95.
  */
 import autocannon from 'autocannon';
+import { threadCpu, type ThreadCpu } from '../profile/threads.ts';
 import type { Endpoint } from './context.ts';
 
 export interface LoadResult {
@@ -15,6 +16,22 @@ export interface LoadResult {
   errors: number;
   /** Median bytes on the wire per response (headers and body as sent: compressed). */
   bytes: number;
+  /**
+   * The server process's CPU per request (all threads, from /proc), and its main thread's: a
+   * measure a noisy shared machine disturbs far less than requests/s. NaN without a local pid.
+   */
+  cpuMs: number;
+  mainCpuMs: number;
+}
+
+function cpuTotals(threads: ThreadCpu[], pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  for (const thread of threads) {
+    all += thread.cpuMs;
+    if (thread.tid === pid) main += thread.cpuMs;
+  }
+  return { all, main };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -27,6 +44,7 @@ export async function loadRun(
   endpoint: Endpoint,
   connections: number,
   durationS: number,
+  pid?: number,
 ): Promise<LoadResult> {
   const options = {
     url: new URL(endpoint.path, base).href,
@@ -39,6 +57,7 @@ export async function loadRun(
   const latencies: number[] = [];
   const sizes: number[] = [];
   let seconds = 0;
+  const cpuBefore = pid === undefined ? undefined : cpuTotals(threadCpu(pid), pid);
   const result = await autocannon({ ...options, duration: durationS })
     .on('response', (_client, _status, bytes, ms) => {
       latencies.push(ms);
@@ -54,6 +73,9 @@ export async function loadRun(
       }
     });
   if (process.stderr.isTTY && seconds > 0) process.stderr.write('\n');
+  // Threads that ended during the run drop out of the sum; a server's threads live as long as it.
+  const cpuAfter = pid === undefined ? undefined : cpuTotals(threadCpu(pid), pid);
+  const requests = result.requests.total || Number.NaN;
   const sorted = Float64Array.from(latencies).sort();
   return {
     rps: result.requests.total / (result.duration || durationS),
@@ -62,5 +84,7 @@ export async function loadRun(
     p99: percentile(sorted, 99),
     errors: result.non2xx + result.errors + result.timeouts,
     bytes: percentile(Float64Array.from(sizes).sort(), 50),
+    cpuMs: cpuBefore && cpuAfter ? (cpuAfter.all - cpuBefore.all) / requests : Number.NaN,
+    mainCpuMs: cpuBefore && cpuAfter ? (cpuAfter.main - cpuBefore.main) / requests : Number.NaN,
   };
 }

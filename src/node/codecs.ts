@@ -39,7 +39,8 @@ function zlibTransform(
   const writeBurst = () => {
     burstScheduled = false;
     if (!open || stream.destroyed || stream.writableEnded || pendingBytes === 0) return;
-    const burst = Buffer.concat(pending, pendingBytes);
+    const burst =
+      pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
     // Encoders are created with the flush kind as their default flush flag: this one write

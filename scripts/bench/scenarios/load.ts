@@ -4,6 +4,10 @@
  * and with `--peers` the same page through the passthrough ceiling and the workerd worker, with
  * ratios (the publisher-proxy bar: ≥ 2× the workerd worker's requests/s).
  *
+ * Where the bench started the server itself (Linux), each run also reads the server's CPU time from
+ * /proc: CPU per request, all threads and main thread, and its ratio to each peer's. A shared
+ * machine's noise moves requests/s a lot more than it moves CPU per request.
+ *
  * With `--rounds N` every run is repeated N times, interleaved (A B C A B C …) so the shared
  * machine's slow stretches hit every server alike; figures are medians over the rounds and each
  * ratio is the median of the per-round ratios.
@@ -13,7 +17,7 @@ import { loadRun, type LoadResult } from '../load-run.ts';
 import { median } from '../results.ts';
 
 interface Run {
-  server: { name: string; url: URL };
+  server: { name: string; url: URL; pid?: number };
   endpoint: Endpoint;
   results: LoadResult[];
 }
@@ -38,7 +42,7 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
       ctx.progress(
         `  ${rounds > 1 ? `round ${round}/${rounds}: ` : ''}${server.name} ${endpoint.method} ${endpoint.path}: ${connections} connections, ${duration} s …`,
       );
-      run.results.push(await loadRun(server.url, endpoint, connections, duration));
+      run.results.push(await loadRun(server.url, endpoint, connections, duration, server.pid));
     }
   }
   for (const { server, endpoint, results } of runs) {
@@ -68,6 +72,22 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
       unit: 'kB',
       better: 'lower',
     });
+    if (!Number.isNaN(of('cpuMs'))) {
+      ctx.results.add({
+        key: `${key}.cpu`,
+        label: `${label}  server CPU per request (all threads)`,
+        value: of('cpuMs'),
+        unit: 'ms',
+        better: 'lower',
+      });
+      ctx.results.add({
+        key: `${key}.main-cpu`,
+        label: `${label}  server CPU per request (main thread)`,
+        value: of('mainCpuMs'),
+        unit: 'ms',
+        better: 'lower',
+      });
+    }
     ctx.results.add({
       key: `${key}.errors`,
       label: `${label}  errors`,
@@ -79,6 +99,18 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
   const ours = runs[0] as Run;
   for (const peer of runs.slice(1)) {
     if (peer.endpoint !== page) continue;
+    const cpuPerRound = ours.results.map(
+      (result, round) => result.cpuMs / ((peer.results[round] as LoadResult).cpuMs || Number.NaN),
+    );
+    if (!cpuPerRound.some(Number.isNaN)) {
+      ctx.results.add({
+        key: `load.cpu-ratio.${peer.server.name}`,
+        label: `${ctx.subject.name} / ${peer.server.name}  server CPU per request on /`,
+        value: median(cpuPerRound),
+        unit: '×',
+        better: 'lower',
+      });
+    }
     const perRound = ours.results.map(
       (result, round) => result.rps / ((peer.results[round] as LoadResult).rps || Number.NaN),
     );
