@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { FlightTextRewriter } from '../src/core/rewrite/flight-text.ts';
 import { escapeJs, NextInlinePayloads, unescapeJs } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { flightRows, inlinePayloads } from './helpers/flight.ts';
+import { flightRows, inlinePayloads, rewriteScript } from './helpers/flight.ts';
 import { startOrigin } from './helpers/origin.ts';
 import { startTestServer } from './helpers/server.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
@@ -73,7 +73,7 @@ describe('Next.js inline Flight payloads', () => {
   it('rewrites a T row inside one script and recomputes its length', () => {
     const inline = new NextInlinePayloads(matcher, target, 1 << 20);
     const script = push('1a:T29,{\\"url\\":\\"https://origin.example.com/path\\"}');
-    const out = inline.rewriteScript(script) ?? '';
+    const out = rewriteScript(inline, script) ?? '';
     assert.equal(
       flightRows(inlinePayloads(`<script>${out}</script>`).join('')).join('|'),
       '{"url":"https://test.example.com/path"}',
@@ -152,7 +152,7 @@ describe('Next.js inline Flight payloads', () => {
                   style === 'exotic'
                     ? push(exoticEscape(piece, seed), '"')
                     : push(escapeJs(piece, style), style);
-                return `<script>${inline.rewriteScript(script) ?? script}</script>`;
+                return `<script>${rewriteScript(inline, script) ?? script}</script>`;
               })
               .join('') + inline.documentEnd();
           assert.equal(inlinePayloads(html).join(''), expected);
@@ -166,7 +166,7 @@ describe('Next.js inline Flight payloads', () => {
     const inline = new NextInlinePayloads(matcher, target, 1 << 20);
     const first = push('1:T25,https://origin.example.com/ <');
     const second = push('/script>2:\\"x\\"\\n');
-    const out = [first, second].map((script) => inline.rewriteScript(script) ?? script);
+    const out = [first, second].map((script) => rewriteScript(inline, script) ?? script);
     for (const script of out) assert.doesNotMatch(script, /<\/script/i, script);
     const html = out.map((script) => `<script>${script}</script>`).join('') + inline.documentEnd();
     const rows = flightRows(inlinePayloads(html).join(''));
@@ -178,7 +178,7 @@ describe('Next.js inline Flight payloads', () => {
     const inline = new NextInlinePayloads(matcher, target, 1 << 30);
     const body = `0:${'a\\x41'.repeat(400_000)} https://origin.example.com/x\\n`;
     const started = performance.now();
-    const out = inline.rewriteScript(push(body)) ?? '';
+    const out = rewriteScript(inline, push(body)) ?? '';
     assert.ok(performance.now() - started < 5000, 'linear, not quadratic');
     assert.ok(out.endsWith('aA https://test.example.com/x\\n"])'), out.slice(-80));
   });
@@ -187,7 +187,7 @@ describe('Next.js inline Flight payloads', () => {
     const inline = new NextInlinePayloads(matcher, target, 1 << 20);
     const first = push('other:data\\n1a:T3e,partial content');
     const second = push(' with https://origin.example.com/page goes here');
-    const html = `<script>${inline.rewriteScript(first) ?? first}</script><script>${inline.rewriteScript(second) ?? second}</script>${inline.documentEnd()}`;
+    const html = `<script>${rewriteScript(inline, first) ?? first}</script><script>${rewriteScript(inline, second) ?? second}</script>${inline.documentEnd()}`;
     const rows = flightRows(inlinePayloads(html).join(''));
     assert.deepEqual(
       [...rows],
@@ -199,7 +199,7 @@ describe('Next.js inline Flight payloads', () => {
   it('leaves payloads unchanged past max_combined_payload_bytes, and scripts without the origin byte-identical', () => {
     const inline = new NextInlinePayloads(matcher, target, 10);
     const first = push('other:data\\n1a:T40,partial content');
-    assert.equal(inline.rewriteScript(first), undefined);
+    assert.equal(rewriteScript(inline, first), undefined);
     const plain = new NextInlinePayloads(matcher, target, 1 << 20);
     for (const script of [
       push('0:[\\"$\\",\\"div\\"]\\n', "'"),
@@ -207,7 +207,7 @@ describe('Next.js inline Flight payloads', () => {
       push('ends with \\'),
       '(self.__next_f=self.__next_f||[]).push([0])',
     ]) {
-      assert.equal(plain.rewriteScript(script), undefined, script);
+      assert.equal(rewriteScript(plain, script), undefined, script);
     }
   });
 
@@ -218,7 +218,7 @@ describe('Next.js inline Flight payloads', () => {
       `(self.__next_f=self.__next_f||[]).push([1,"2:[\\"https://origin.example.com/x\\"]\\n"])`,
       `window.__next_f.push([1,'3:"//origin.example.com/y"\\n']);`,
     ]) {
-      const out = inline.rewriteScript(script);
+      const out = rewriteScript(inline, script);
       assert.ok(out?.includes('test.example.com') && !out.includes('origin.example.com'), script);
     }
   });

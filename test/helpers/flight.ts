@@ -1,7 +1,8 @@
 /** Reading Flight data back out of rewritten pages, to check it still parses. */
 import assert from 'node:assert/strict';
 import { HtmlRewriter } from '../../src/core/html/index.ts';
-import { unescapeJs } from '../../src/core/rewrite/next-inline.ts';
+import { byteStringOfText, textOfByteString } from '../../src/core/html/byte-strings.ts';
+import { type NextInlinePayloads, unescapeJs } from '../../src/core/rewrite/next-inline.ts';
 
 /**
  * The rows of a Flight stream, and the ids of `T` rows whose declared byte length does not land on
@@ -47,4 +48,10 @@ export function inlinePayloads(html: string): string[] {
   void rewriter.write(Buffer.from(html));
   void rewriter.end();
   return out;
+}
+
+/** `inline.rewriteScriptBytes` for a script's text, as the HTML rule calls it with its bytes. */
+export function rewriteScript(inline: NextInlinePayloads, text: string): string | undefined {
+  const rewritten = inline.rewriteScriptBytes(byteStringOfText(text));
+  return rewritten === undefined ? undefined : textOfByteString(rewritten);
 }

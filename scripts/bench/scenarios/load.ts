@@ -99,25 +99,31 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
   const ours = runs[0] as Run;
   for (const peer of runs.slice(1)) {
     if (peer.endpoint !== page) continue;
-    const cpuPerRound = ours.results.map(
-      (result, round) => result.cpuMs / ((peer.results[round] as LoadResult).cpuMs || Number.NaN),
-    );
-    if (!cpuPerRound.some(Number.isNaN)) {
+    /**
+     * Ours over the peer's, round by round (the same stretch of machine), then the median; NaN if
+     * any round has no reading.
+     */
+    const ratio = (field: 'rps' | 'cpuMs') => {
+      const perRound = ours.results.map(
+        (result, round) =>
+          result[field] / ((peer.results[round] as LoadResult)[field] || Number.NaN),
+      );
+      return perRound.some(Number.isNaN) ? Number.NaN : median(perRound);
+    };
+    const cpuRatio = ratio('cpuMs');
+    if (!Number.isNaN(cpuRatio)) {
       ctx.results.add({
         key: `load.cpu-ratio.${peer.server.name}`,
         label: `${ctx.subject.name} / ${peer.server.name}  server CPU per request on /`,
-        value: median(cpuPerRound),
+        value: cpuRatio,
         unit: '×',
         better: 'lower',
       });
     }
-    const perRound = ours.results.map(
-      (result, round) => result.rps / ((peer.results[round] as LoadResult).rps || Number.NaN),
-    );
     ctx.results.add({
       key: `load.ratio.${peer.server.name}`,
       label: `${ctx.subject.name} / ${peer.server.name}  requests/s on /`,
-      value: median(perRound),
+      value: ratio('rps'),
       unit: '×',
       better: 'higher',
       ...(peer.server.name === 'workerd-htmlrewriter'

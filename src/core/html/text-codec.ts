@@ -20,19 +20,12 @@ export interface DecodedText {
   binary: boolean;
 }
 
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
-  return true;
-}
-
-const asciiDecoder = new TextDecoder('utf-8');
-
 export function decodeText(bytes: Uint8Array, utf8: boolean): DecodedText {
   // TextDecoder is the fastest way from bytes to a string (~100 ns for a URL), ASCII included.
   if (!utf8) {
     // Legacy encodings are always byte-per-char, so every byte round-trips.
     return {
-      text: isAscii(bytes) ? asciiDecoder.decode(bytes) : toByteString(bytes),
+      text: toByteString(bytes),
       binary: true,
     };
   }

@@ -11,10 +11,10 @@
  * Works on strings (UTF-16), counting UTF-8 bytes for the lengths: `text/x-component` responses
  * are decoded on the way in (rsc-flight.ts). With `escaped`, the text is the body of a JSON string
  * literal instead, as a byte string (one char per byte, see byte-strings.ts) — inline payloads as
- * Next.js writes them — and is rewritten as it stands: lengths
- * count the bytes the escapes stand for, a row ends at the `\n` escape, and nothing is unescaped or
- * re-escaped (origin and first-party URLs need no escaping, so a rewritten URL is the same in both
- * forms). That saves decoding and re-encoding every payload of a page.
+ * Next.js writes them — and is rewritten as it stands: lengths count the bytes the escapes stand
+ * for, a row ends at the `\n` escape, and nothing is unescaped or re-escaped (origin and
+ * first-party URLs need no escaping, so a rewritten URL is the same in both forms). That saves
+ * decoding and re-encoding every payload of a page.
  */
 import {
   escapedCharBefore,

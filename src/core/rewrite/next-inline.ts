@@ -6,8 +6,9 @@
  * the bytes the escapes stand for, and nothing is unescaped or re-escaped — a page's payloads are
  * most of its bytes, and decoding and re-encoding all of them cost more than the rest of the
  * rewrite. For the same reason scripts are read as byte strings (one char per byte): not even
- * UTF-8 decoding is needed, and a raw char's bytes are its length. A payload written with escapes JSON lacks (single quotes, `\x41`) is first brought to
- * the JSON form, and written back in its own quoting.
+ * UTF-8 decoding is needed, and a raw char's bytes are its length. A payload written with escapes
+ * JSON lacks (single quotes, `\x41`) is first brought to the JSON form, and written back in its
+ * own quoting.
  *
  * A `T` row whose text continues into later scripts is held until it is complete (up to
  * `max_combined_payload_bytes`; past that it passes through unchanged) and then written, with
@@ -178,12 +179,6 @@ export class NextInlinePayloads {
     if (rewritten === json) return undefined;
     const written = json === body ? rewritten : fromJsonBody(rewritten, quote);
     return `${script.slice(0, open + 1)}${written}${script.slice(close)}`;
-  }
-
-  /** {@link rewriteScriptBytes} for a script's decoded text. */
-  rewriteScript(text: string): string | undefined {
-    const rewritten = this.rewriteScriptBytes(byteStringOfText(text));
-    return rewritten === undefined ? undefined : textOfByteString(rewritten);
   }
 
   /**
