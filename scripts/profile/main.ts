@@ -130,7 +130,12 @@ async function main(): Promise<void> {
 
     await inspector.send('Profiler.enable');
     await inspector.send('Profiler.setSamplingInterval', { interval: 100 });
-    if (opts.heap) await inspector.send('HeapProfiler.startSampling', { samplingInterval: 16384 });
+    if (opts.heap)
+      await inspector.send('HeapProfiler.startSampling', {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
     const before = threadCpu(server.pid);
     const started = performance.now();
     await inspector.send('Profiler.start');

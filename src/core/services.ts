@@ -2,6 +2,7 @@
  * Platform capabilities, injected into core once. Core code never imports a platform module; what
  * it needs from the runtime arrives here.
  */
+import type { ByteSinkFactory } from './byte-sink.ts';
 import type { HtmlEngine } from './html/engine.ts';
 import type { Logger } from './log.ts';
 
@@ -54,6 +55,13 @@ export interface ByteTransform {
   writable: WritableStream<Uint8Array>;
 }
 
+/** A body's way through the proxy: decode (optional) → rewrite → encode (optional). */
+export interface BodyPlan {
+  decode?: { coding: ContentCoding; maxDecodedBytes: number };
+  rewrite: ByteSinkFactory;
+  encode?: { coding: 'gzip' | 'br'; level: number };
+}
+
 /** Compression, as the platform provides it (Node: node:zlib; edges: their own). */
 export interface Codecs {
   /**
@@ -66,6 +74,12 @@ export interface Codecs {
    * input pauses so the client can decode what it has at once.
    */
   encode(coding: 'gzip' | 'br', level: number): ByteTransform;
+  /**
+   * Optional: a whole {@link BodyPlan} as one stage, with the semantics of `decode`, the sink and
+   * `encode` chained — what a platform offers when it can run them without a stream hop between
+   * each (Node does: the hops cost more than the rewrite). Without it, core chains the three.
+   */
+  transcode?: (body: ReadableStream<Uint8Array>, plan: BodyPlan) => ReadableStream<Uint8Array>;
 }
 
 export interface PlatformServices {

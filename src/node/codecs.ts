@@ -1,5 +1,6 @@
 /**
- * The Node codecs service: node:zlib behind web TransformStreams.
+ * The Node codecs service: node:zlib behind web TransformStreams, and `transcode`, the whole
+ * decode → rewrite → encode as one native pipeline (transcode.ts), which the proxy uses.
  *
  * Encoders flush after every chunk (Z_SYNC_FLUSH / BROTLI_OPERATION_FLUSH) so the browser can
  * render what has arrived; levels come from `[proxy]` (defaults gzip 3, brotli quality 4 — on the
@@ -7,19 +8,11 @@
  * brotli 11 ≈ 380 ms). Decoders count their output and fail past the
  * cap, and fail on truncated input instead of ending cleanly.
  */
-import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { TsError } from '../core/errors.ts';
 import type { Codecs, ContentCoding } from '../core/services.ts';
-
-/**
- * zlib's output buffer. Every buffer that fills is a round trip to libuv's threadpool and one
- * more chunk through the rewriter and the encoder: on the fixture page (80 KB gzip → 553 KB)
- * 64 KiB instead of Node's default 16 KiB halves the decoder's CPU (2.7 → 1.35 ms) and cuts the
- * chunks from 38 to 13. Output still goes out as soon as an input chunk is consumed, full or not,
- * so a slow origin's bytes are not held back.
- */
-const CHUNK_SIZE = 64 * 1024;
+import { nodeTranscode } from './transcode.ts';
+import { createDecoder, createEncoder } from './zlib-streams.ts';
 
 function zlibTransform(
   create: () => Transform,
@@ -43,8 +36,6 @@ function zlibTransform(
       pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    // Encoders are created with the flush kind as their default flush flag: this one write
-    // compresses and flushes in a single trip to the threadpool (write + flush() took two).
     stream.write(burst);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
@@ -111,32 +102,10 @@ function zlibTransform(
 
 export const nodeCodecs: Codecs = {
   decode(coding: ContentCoding, maxDecodedBytes: number) {
-    const create = {
-      gzip: () => zlib.createGunzip({ chunkSize: CHUNK_SIZE }),
-      deflate: () => zlib.createInflate({ chunkSize: CHUNK_SIZE }),
-      br: () => zlib.createBrotliDecompress({ chunkSize: CHUNK_SIZE }),
-    }[coding];
-    return zlibTransform(create, false, maxDecodedBytes);
+    return zlibTransform(() => createDecoder(coding), false, maxDecodedBytes);
   },
   encode(coding: 'gzip' | 'br', level: number) {
-    if (coding === 'br') {
-      return zlibTransform(
-        () =>
-          zlib.createBrotliCompress({
-            chunkSize: CHUNK_SIZE,
-            flush: zlib.constants.BROTLI_OPERATION_FLUSH,
-            params: {
-              [zlib.constants.BROTLI_PARAM_QUALITY]: level,
-              [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
-              [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-            },
-          }),
-        true,
-      );
-    }
-    return zlibTransform(
-      () => zlib.createGzip({ level, chunkSize: CHUNK_SIZE, flush: zlib.constants.Z_SYNC_FLUSH }),
-      true,
-    );
+    return zlibTransform(() => createEncoder(coding, level), true);
   },
+  transcode: nodeTranscode,
 };

@@ -10,6 +10,7 @@ import { Agent, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { TsError } from '../core/errors.ts';
 import type { OriginFetch, OriginFetchOptions } from '../core/services.ts';
+import { claimNodeBody, webBodyOf } from './node-bodies.ts';
 
 /** Fields undici refuses to send itself; the core already strips hop-by-hop ones. */
 const UNSENDABLE = ['expect', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade'];
@@ -57,13 +58,15 @@ export function createOriginFetch(): OriginFetcher {
         path: `${url.pathname}${url.search}`,
         method: request.method,
         headers,
-        body: request.body ? Readable.fromWeb(request.body as never) : null,
+        body: request.body
+          ? (claimNodeBody(request.body) ?? Readable.fromWeb(request.body as never))
+          : null,
         signal: options.signal,
       });
     } catch (error) {
       throw classify(error, url);
     }
-    return new Response(toWebStream(result.body), {
+    return new Response(webBodyOf(result.body), {
       status: result.statusCode,
       headers: toHeaders(result.headers),
     });
@@ -86,44 +89,6 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
     else headers.append(name, value);
   }
   return headers;
-}
-
-/**
- * Node Readable → web ReadableStream with backpressure both ways: the readable is paused while
- * the web queue is full, and cancelling the web stream destroys the socket-backed readable.
- */
-export function toWebStream(body: Readable): ReadableStream<Uint8Array> {
-  // Events can still arrive after the consumer cancelled; a closed controller must not be touched
-  // (an exception there would be uncaught and take the process down).
-  let open = true;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        body.on('data', (chunk: Buffer) => {
-          if (!open) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) body.pause();
-        });
-        body.once('end', () => {
-          if (open) controller.close();
-          open = false;
-        });
-        body.once('error', (error) => {
-          if (open) controller.error(error);
-          open = false;
-        });
-        body.pause();
-      },
-      pull() {
-        body.resume();
-      },
-      cancel(reason) {
-        open = false;
-        body.destroy(reason instanceof Error ? reason : undefined);
-      },
-    },
-    { highWaterMark: 65536, size: (chunk) => chunk.byteLength },
-  );
 }
 
 function classify(error: unknown, url: URL): unknown {

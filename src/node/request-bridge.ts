@@ -3,7 +3,8 @@
  * backpressure on both bodies and cancellation when the client goes away.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toWebStream } from './origin-fetch.ts';
+import type { Readable } from 'node:stream';
+import { claimNodeBody, webBodyOf } from './node-bodies.ts';
 
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
@@ -34,7 +35,7 @@ export function toWebRequest(req: IncomingMessage, tls: boolean, signal: AbortSi
       Number(req.headers['content-length'] ?? '0') > 0);
   const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
   if (hasBody) {
-    init.body = toWebStream(req);
+    init.body = webBodyOf(req);
     init.duplex = 'half';
   }
   return new Request(url, init);
@@ -64,6 +65,8 @@ export async function writeWebResponse(
     res.end();
     return 0;
   }
+  const node = claimNodeBody(response.body);
+  if (node) return pipeNodeBody(node, res);
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let bytes = 0;
   const onClose = () => {
@@ -87,6 +90,54 @@ export async function writeWebResponse(
     res.off('close', onClose);
   }
   return bytes;
+}
+
+/** {@link writeWebResponse} for a body that is a Node Readable underneath: piped natively. */
+function pipeNodeBody(body: Readable, res: ServerResponse): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let bytes = 0;
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onBodyClose);
+      res.off('drain', onDrain);
+      res.off('close', onClientClose);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+      if (!res.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => {
+      cleanup();
+      if (!res.destroyed) res.end();
+      resolve(bytes);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      // Headers are out: the client must see a cut-off response, not a clean, short one.
+      res.destroy(error);
+      reject(error);
+    };
+    const onBodyClose = () => {
+      if (!body.readableEnded) onError(new Error('the body closed before its end'));
+    };
+    const onClientClose = () => {
+      if (res.writableFinished) return;
+      cleanup();
+      body.destroy(new Error('client closed the connection'));
+      resolve(bytes);
+    };
+    if (body.errored) return onError(body.errored);
+    if (body.destroyed) return onError(new Error('the body closed before its end'));
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+    body.once('close', onBodyClose);
+    res.on('drain', onDrain);
+    res.once('close', onClientClose);
+  });
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -3,16 +3,19 @@
  * and stream its body through decode → rewrite → encode, every chunk going out as soon as it is
  * processed.
  */
-import { builtinHtmlEngine } from '../html/index.ts';
+import type { ByteSinkFactory } from '../byte-sink.ts';
+import { htmlRewriterSink } from '../html/stream.ts';
+import type { HtmlRuleTarget } from '../html/index.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
 import { NextInlinePayloads } from '../rewrite/next-inline.ts';
-import { rscFlightStream } from '../rewrite/rsc-flight.ts';
-import { textReplacerStream } from '../rewrite/text-replacer.ts';
-import type { PlatformServices } from '../services.ts';
+import { FlightByteRewriter } from '../rewrite/rsc-flight.ts';
+import { byteRewriterSink, OriginTextReplacer } from '../rewrite/text-replacer.ts';
+import type { ByteTransform, PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import { tsjsScriptSrc, type TsjsBundle } from '../static/tsjs-route.ts';
 import { chooseResponseCoding, classifyResponse } from './classify.ts';
+import { runBodyPlan } from './body-pipeline.ts';
 import { applyHtmlRules, cspNonce } from './html-rules.ts';
 import type { ResponseTransform } from './publisher-proxy.ts';
 
@@ -30,7 +33,6 @@ export function createPublisherRewrite(
   const maxDecoded = settings.proxy.max_decoded_body_bytes;
   const cookieDomain = settings.publisher.cookie_domain;
   const originHost = matcher.host;
-  const htmlEngine = services.htmlEngine ?? builtinHtmlEngine;
   // Computed once; awaiting a settled promise per page costs a microtask.
   const tsjsSrc = bundle.then(tsjsScriptSrc);
 
@@ -54,9 +56,7 @@ export function createPublisherRewrite(
       });
     }
 
-    let body: ReadableStream<Uint8Array> = response.body;
-    if (kind.coding !== 'identity')
-      body = body.pipeThrough(services.codecs.decode(kind.coding, maxDecoded));
+    let rewrite: ByteSinkFactory | ByteTransform;
     if (kind.processing === 'html') {
       const rules = {
         matcher,
@@ -66,24 +66,37 @@ export function createPublisherRewrite(
         nonce: cspNonce(headers.get('content-security-policy')),
         ...(nextjs ? { nextInline: new NextInlinePayloads(matcher, target, maxRscRow) } : {}),
       };
-      body = body.pipeThrough(
-        htmlEngine((rewriter) => applyHtmlRules(rewriter, rules), {
-          ...(kind.charset ? { encoding: kind.charset } : {}),
-          log: services.log,
-        }),
-      );
+      const setup = (rewriter: HtmlRuleTarget) => applyHtmlRules(rewriter, rules);
+      const options = { ...(kind.charset ? { encoding: kind.charset } : {}), log: services.log };
+      rewrite = services.htmlEngine
+        ? services.htmlEngine(setup, options)
+        : htmlRewriterSink(setup, options);
     } else if (kind.processing === 'rsc') {
-      body = body.pipeThrough(rscFlightStream(matcher, target, maxRscRow));
+      rewrite = byteRewriterSink(new FlightByteRewriter(matcher, target, maxRscRow));
     } else {
-      body = body.pipeThrough(textReplacerStream(matcher, target));
+      rewrite = byteRewriterSink(new OriginTextReplacer(matcher, target));
     }
     const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
     if (coding === 'identity') headers.delete('content-encoding');
-    else {
-      const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
-      body = body.pipeThrough(services.codecs.encode(coding, level));
-      headers.set('content-encoding', coding);
-    }
+    else headers.set('content-encoding', coding);
+    const body = runBodyPlan(
+      response.body,
+      {
+        ...(kind.coding !== 'identity'
+          ? { decode: { coding: kind.coding, maxDecodedBytes: maxDecoded } }
+          : {}),
+        rewrite,
+        ...(coding !== 'identity'
+          ? {
+              encode: {
+                coding,
+                level: coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level,
+              },
+            }
+          : {}),
+      },
+      services.codecs,
+    );
     headers.delete('content-length');
     addVary(headers, 'Accept-Encoding');
     const etag = headers.get('etag');

@@ -6,6 +6,7 @@
  * straddle chunks are found because the last few bytes of each chunk wait for the next one; a
  * chunk with no trace of the origin host goes out as it came, without being decoded at all.
  */
+import { byteSinkStream, type ByteSinkFactory } from '../byte-sink.ts';
 import { concatBytes } from '../html/bytes.ts';
 import { toByteString } from '../html/byte-strings.ts';
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
@@ -116,22 +117,26 @@ export interface ByteRewriter {
   flush(out: Uint8Array[]): void;
 }
 
+/** A {@link ByteRewriter} as a byte sink: each step's decided parts go out as they are. */
+export function byteRewriterSink(rewriter: ByteRewriter): ByteSinkFactory {
+  return (emit) => {
+    const run = (step: (out: Uint8Array[]) => void) => {
+      const out: Uint8Array[] = [];
+      step(out);
+      for (const part of out) if (part.byteLength > 0) emit(part);
+    };
+    return {
+      write: (chunk) => run((out) => rewriter.push(chunk, out)),
+      end: () => run((out) => rewriter.flush(out)),
+    };
+  };
+}
+
 /** A {@link ByteRewriter} as a TransformStream. */
 export function byteRewriterStream(
   rewriter: ByteRewriter,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const run = (
-    controller: TransformStreamDefaultController<Uint8Array>,
-    step: (out: Uint8Array[]) => void,
-  ) => {
-    const out: Uint8Array[] = [];
-    step(out);
-    for (const part of out) if (part.byteLength > 0) controller.enqueue(part);
-  };
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform: (chunk, controller) => run(controller, (out) => rewriter.push(chunk, out)),
-    flush: (controller) => run(controller, (out) => rewriter.flush(out)),
-  });
+  return byteSinkStream(byteRewriterSink(rewriter));
 }
 
 export function textReplacerStream(

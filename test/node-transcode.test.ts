@@ -1,0 +1,220 @@
+/**
+ * The Node body fast path: Node Readables behind web streams (node-bodies.ts), and
+ * `nodeCodecs.transcode`, the fused decode → rewrite → encode pipeline. End-to-end behaviour
+ * (truncation, bombs, client abort, backpressure) is covered over sockets in
+ * publisher-rewrite.test.ts; these pin the pieces down one by one.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PassThrough, Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import type { ByteSinkFactory } from '../src/core/byte-sink.ts';
+import type { BodyPlan } from '../src/core/services.ts';
+import { nodeCodecs } from '../src/node/codecs.ts';
+import { claimNodeBody, webBodyOf } from '../src/node/node-bodies.ts';
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of stream) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/** Upper-cases ASCII; with `delay`, every write waits on a timer first (an async handler). */
+function upperCaseSink(delay = false): ByteSinkFactory {
+  return (emit) => {
+    const run = (chunk: Uint8Array) =>
+      emit(Buffer.from(Buffer.from(chunk).toString('latin1').toUpperCase(), 'latin1'));
+    return {
+      write: (chunk) =>
+        delay ? new Promise((resolve) => setTimeout(() => resolve(run(chunk)), 1)) : run(chunk),
+      end: () => emit(Buffer.from('|end')),
+    };
+  };
+}
+
+function transcode(body: ReadableStream<Uint8Array>, plan: BodyPlan): ReadableStream<Uint8Array> {
+  assert.ok(nodeCodecs.transcode, 'the Node codecs offer transcode');
+  return nodeCodecs.transcode(body, plan);
+}
+
+describe('Node bodies behind web streams', () => {
+  it('reads through the web side, one chunk ahead at most', async () => {
+    const source = new PassThrough();
+    const web = webBodyOf(source);
+    const reader = web.getReader();
+    source.write('a'.repeat(1000));
+    source.write('b'.repeat(1000));
+    const first = await reader.read();
+    assert.equal(Buffer.from(first.value ?? []).toString(), 'a'.repeat(1000));
+    // Nothing was pulled for: the rest stays in the Node stream, which is paused.
+    assert.equal(source.isPaused(), true);
+    source.end('c');
+    const rest: string[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest.push(Buffer.from(value).toString());
+    }
+    assert.equal(rest.join(''), `${'b'.repeat(1000)}c`);
+  });
+
+  it('hands the Readable back until the web side is read, and only once', async () => {
+    const source = Readable.from([Buffer.from('x')]);
+    const web = webBodyOf(source);
+    assert.equal(claimNodeBody(web), source);
+    assert.equal(claimNodeBody(web), undefined, 'a second claim');
+    await assert.rejects(readAll(web), /taken over by the Node adapter/);
+
+    const read = webBodyOf(Readable.from([Buffer.from('y')]));
+    assert.equal((await readAll(read)).toString(), 'y');
+    assert.equal(claimNodeBody(read), undefined, 'claim after a web read');
+    assert.equal(claimNodeBody(new ReadableStream()), undefined, 'a plain web stream');
+  });
+
+  it('keeps an error met before anyone reads, for the web reader and for the claimer', async () => {
+    const failing = new PassThrough();
+    const web = webBodyOf(failing);
+    failing.destroy(new Error('origin reset'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(readAll(web), /origin reset/);
+
+    const claimed = new PassThrough();
+    const other = webBodyOf(claimed);
+    claimed.destroy(new Error('reset again'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.match(String(claimNodeBody(other)?.errored), /reset again/);
+  });
+
+  it('a web reader that cancels destroys the Readable', async () => {
+    const source = new PassThrough();
+    const web = webBodyOf(source);
+    const reader = web.getReader();
+    source.write('x');
+    await reader.read();
+    await reader.cancel(new Error('client went away'));
+    assert.equal(source.destroyed, true);
+  });
+});
+
+describe('nodeCodecs.transcode', () => {
+  const page = Buffer.from('<p>hello, world</p>'.repeat(5000));
+
+  for (const [coding, encode] of [
+    ['gzip', zlib.gzipSync],
+    ['deflate', zlib.deflateSync],
+    ['br', zlib.brotliCompressSync],
+  ] as const) {
+    it(`decodes ${coding}, rewrites, and encodes gzip and br`, async () => {
+      for (const out of ['gzip', 'br'] as const) {
+        const body = webBodyOf(Readable.from([encode(page)]));
+        const result = await readAll(
+          transcode(body, {
+            decode: { coding, maxDecodedBytes: 1 << 30 },
+            rewrite: upperCaseSink(),
+            encode: { coding: out, level: 3 },
+          }),
+        );
+        const decoded =
+          out === 'gzip' ? zlib.gunzipSync(result) : zlib.brotliDecompressSync(result);
+        assert.equal(decoded.toString(), `${page.toString().toUpperCase()}|end`);
+      }
+    });
+  }
+
+  it('reads a plain web stream too, and waits for an async sink in order', async () => {
+    const chunks = Array.from({ length: 50 }, (_, i) => `chunk ${i};`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(Buffer.from(chunk));
+        controller.close();
+      },
+    });
+    const result = await readAll(transcode(body, { rewrite: upperCaseSink(true) }));
+    assert.equal(result.toString(), `${chunks.join('').toUpperCase()}|end`);
+  });
+
+  it('flushes the encoder per rewritten chunk: a client decodes each before the origin goes on', async () => {
+    const origin = new PassThrough();
+    const output = transcode(webBodyOf(origin), {
+      rewrite: upperCaseSink(),
+      encode: { coding: 'gzip', level: 3 },
+    });
+    const decoder = zlib.createGunzip();
+    const seen: string[] = [];
+    decoder.on('data', (data: Buffer) => seen.push(data.toString()));
+    const pump = (async () => {
+      for await (const part of output) decoder.write(part);
+      decoder.end();
+    })();
+    origin.write('first piece ');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(
+      seen.join(''),
+      'FIRST PIECE ',
+      'the first piece is decodable while the origin waits',
+    );
+    origin.end('second');
+    await pump;
+    await new Promise((resolve) => decoder.once('end', resolve));
+    assert.equal(seen.join(''), 'FIRST PIECE SECOND|end');
+  });
+
+  it('errors, never ends cleanly, on truncated gzip, past the decoded cap, and when the sink throws', async () => {
+    const gz = zlib.gzipSync(page);
+    const truncated = webBodyOf(Readable.from([gz.subarray(0, gz.byteLength - 10)]));
+    await assert.rejects(
+      readAll(
+        transcode(truncated, {
+          decode: { coding: 'gzip', maxDecodedBytes: 1 << 30 },
+          rewrite: upperCaseSink(),
+        }),
+      ),
+      /unexpected end of file/,
+    );
+
+    const bomb = webBodyOf(Readable.from([zlib.gzipSync(Buffer.alloc(10_000_000))]));
+    await assert.rejects(
+      readAll(
+        transcode(bomb, {
+          decode: { coding: 'gzip', maxDecodedBytes: 1_000_000 },
+          rewrite: upperCaseSink(),
+          encode: { coding: 'gzip', level: 3 },
+        }),
+      ),
+      /decoded body exceeds 1000000 bytes/,
+    );
+
+    const throwing: ByteSinkFactory = () => ({
+      write: () => {
+        throw new Error('handler failed');
+      },
+      end: () => {},
+    });
+    await assert.rejects(
+      readAll(transcode(webBodyOf(Readable.from([page])), { rewrite: throwing })),
+      /handler failed/,
+    );
+  });
+
+  it('an origin failing mid-body errors the output and tears the pipeline down', async () => {
+    const origin = new PassThrough();
+    const output = transcode(webBodyOf(origin), {
+      rewrite: upperCaseSink(),
+      encode: { coding: 'gzip', level: 3 },
+    });
+    origin.write('some bytes');
+    setTimeout(() => origin.destroy(new Error('origin reset')), 20);
+    await assert.rejects(readAll(output), /origin reset/);
+  });
+
+  it('a consumer that cancels destroys the origin stream', async () => {
+    const origin = new PassThrough();
+    const output = transcode(webBodyOf(origin), { rewrite: upperCaseSink() });
+    const reader = output.getReader();
+    origin.write('x');
+    await reader.read();
+    await reader.cancel(new Error('client went away'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(origin.destroyed, true);
+  });
+});
