@@ -26,7 +26,13 @@ export function nodeTranscode(
   const source = claimNodeBody(body) ?? Readable.fromWeb(body as never);
   const stages: Array<Readable | Transform> = [source];
   if (plan.decode) stages.push(createDecoder(plan.decode.coding));
-  stages.push(new SinkTransform(plan.rewrite, plan.decode?.maxDecodedBytes ?? Infinity));
+  stages.push(
+    new SinkTransform(
+      plan.rewrite,
+      plan.decode?.maxDecodedBytes ?? Infinity,
+      plan.encode !== undefined,
+    ),
+  );
   if (plan.encode) stages.push(createEncoder(plan.encode.coding, plan.encode.level));
   // Failures reach the consumer through the last stage, which pipeline destroys with the error.
   const last = pipeline(stages, () => {}) as unknown as Readable;
@@ -34,19 +40,23 @@ export function nodeTranscode(
 }
 
 /**
- * Drives a {@link ByteSink}: what it emits for one input chunk goes on as one buffer, so the
- * encoder behind compresses (and flushes) once per chunk rather than once per piece.
+ * Drives a {@link ByteSink}. In front of an encoder, what it emits for one input chunk goes on as
+ * one buffer, so the encoder compresses (and flushes) once per chunk rather than once per piece;
+ * otherwise the pieces go on as they are (long untouched runs are views of the input: joining
+ * them would copy every byte and double the garbage of a large page).
  */
 class SinkTransform extends Transform {
   readonly #sink: ByteSink;
   readonly #maxInput: number;
+  readonly #gather: boolean;
   #input = 0;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
 
-  constructor(factory: ByteSinkFactory, maxInput: number) {
+  constructor(factory: ByteSinkFactory, maxInput: number, gather: boolean) {
     super();
     this.#maxInput = maxInput;
+    this.#gather = gather;
     this.#sink = factory((bytes) => {
       if (bytes.byteLength === 0) return;
       this.#pieces.push(bytes);
@@ -90,10 +100,9 @@ class SinkTransform extends Transform {
   #pushPieces(): void {
     if (this.#bytes === 0) return;
     const pieces = this.#pieces;
-    const out =
-      pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces, this.#bytes);
     this.#pieces = [];
+    if (this.#gather && pieces.length > 1) this.push(Buffer.concat(pieces, this.#bytes));
+    else for (const piece of pieces) this.push(piece);
     this.#bytes = 0;
-    this.push(out);
   }
 }
