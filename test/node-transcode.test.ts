@@ -218,3 +218,31 @@ describe('nodeCodecs.transcode', () => {
     assert.equal(origin.destroyed, true);
   });
 });
+
+describe('nodeCodecs.decode and encode (the same pipeline, nothing rewritten)', () => {
+  it('round-trip a page through encode then decode, as web stream stages', async () => {
+    const page = Buffer.from('<p>round trip</p>'.repeat(4000));
+    for (const coding of ['gzip', 'br'] as const) {
+      const out = await readAll(
+        webBodyOf(Readable.from([page.subarray(0, 1000), page.subarray(1000)]))
+          .pipeThrough(nodeCodecs.encode(coding, 3))
+          .pipeThrough(nodeCodecs.decode(coding, 1 << 30)),
+      );
+      assert.deepEqual(out, page);
+    }
+  });
+
+  it('decode errors on truncated input and past its cap', async () => {
+    const gz = zlib.gzipSync(Buffer.alloc(100_000));
+    await assert.rejects(
+      readAll(
+        webBodyOf(Readable.from([gz.subarray(0, 50)])).pipeThrough(nodeCodecs.decode('gzip', 1e9)),
+      ),
+      /unexpected end of file/,
+    );
+    await assert.rejects(
+      readAll(webBodyOf(Readable.from([gz])).pipeThrough(nodeCodecs.decode('gzip', 10_000))),
+      /decoded body exceeds 10000 bytes/,
+    );
+  });
+});

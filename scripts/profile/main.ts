@@ -130,6 +130,8 @@ async function main(): Promise<void> {
 
     await inspector.send('Profiler.enable');
     await inspector.send('Profiler.setSamplingInterval', { interval: 100 });
+    // Collected objects are kept in the heap profile: what a request allocates (and the GC then
+    // has to clean up) matters here, not only what survives the run.
     if (opts.heap)
       await inspector.send('HeapProfiler.startSampling', {
         samplingInterval: 16384,
