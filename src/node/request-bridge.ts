@@ -103,6 +103,8 @@ function pipeNodeBody(body: Readable, res: ServerResponse): Promise<number> {
       body.off('close', onBodyClose);
       res.off('drain', onDrain);
       res.off('close', onClientClose);
+      // Destroying the body (client gone) emits its error later: it must find a listener.
+      body.on('error', () => {});
     };
     const onData = (chunk: Buffer) => {
       bytes += chunk.byteLength;
