@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { classifyResponse, restrictAcceptEncoding } from '../src/core/proxy/classify.ts';
 import { cspNonce } from '../src/core/proxy/html-rules.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { textReplacerStream } from '../src/core/rewrite/text-replacer.ts';
+import { byteSinkStream } from '../src/core/byte-sink.ts';
+import { byteRewriterSink, OriginTextReplacer } from '../src/core/rewrite/text-replacer.ts';
 
 describe('response classification', () => {
   const base = { method: 'GET', status: 200, contentEncoding: null, nextjs: false };
@@ -141,7 +142,7 @@ describe('streaming text replacer', () => {
         for (const chunk of chunks) controller.enqueue(chunk);
         controller.close();
       },
-    }).pipeThrough(textReplacerStream(matcher, target));
+    }).pipeThrough(byteSinkStream(byteRewriterSink(new OriginTextReplacer(matcher, target))));
     return Buffer.from(await new Response(stream).arrayBuffer());
   };
 

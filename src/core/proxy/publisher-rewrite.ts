@@ -79,24 +79,14 @@ export function createPublisherRewrite(
     const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
     if (coding === 'identity') headers.delete('content-encoding');
     else headers.set('content-encoding', coding);
-    const body = runBodyPlan(
-      response.body,
-      {
-        ...(kind.coding !== 'identity'
-          ? { decode: { coding: kind.coding, maxDecodedBytes: maxDecoded } }
-          : {}),
-        rewrite,
-        ...(coding !== 'identity'
-          ? {
-              encode: {
-                coding,
-                level: coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level,
-              },
-            }
-          : {}),
-      },
-      services.codecs,
-    );
+    const plan: Parameters<typeof runBodyPlan>[1] = { rewrite };
+    if (kind.coding !== 'identity')
+      plan.decode = { coding: kind.coding, maxDecodedBytes: maxDecoded };
+    if (coding !== 'identity') {
+      const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
+      plan.encode = { coding, level };
+    }
+    const body = runBodyPlan(response.body, plan, services.codecs);
     headers.delete('content-length');
     addVary(headers, 'Accept-Encoding');
     const etag = headers.get('etag');

@@ -7,7 +7,7 @@
 import { concatBytes } from '../html/bytes.ts';
 import { FlightTextRewriter } from './flight-text.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import { byteRewriterStream, type ByteRewriter } from './text-replacer.ts';
+import type { ByteRewriter } from './text-replacer.ts';
 
 const encoder = new TextEncoder();
 
@@ -78,12 +78,4 @@ export class FlightByteRewriter implements ByteRewriter {
     out.push(this.#tail);
     this.#tail = new Uint8Array(0);
   }
-}
-
-export function rscFlightStream(
-  matcher: OriginMatcher,
-  target: OriginUrlTarget,
-  maxRowBytes: number,
-): TransformStream<Uint8Array, Uint8Array> {
-  return byteRewriterStream(new FlightByteRewriter(matcher, target, maxRowBytes));
 }

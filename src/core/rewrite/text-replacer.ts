@@ -6,16 +6,11 @@
  * straddle chunks are found because the last few bytes of each chunk wait for the next one; a
  * chunk with no trace of the origin host goes out as it came, without being decoded at all.
  */
-import { byteSinkStream, type ByteSinkFactory } from '../byte-sink.ts';
+import type { ByteSinkFactory } from '../byte-sink.ts';
 import { concatBytes } from '../html/bytes.ts';
-import { toByteString } from '../html/byte-strings.ts';
+import { fromByteString, toByteString } from '../html/byte-strings.ts';
+import { indexOfByte } from '../html/byte-search.ts';
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
-
-export function latin1Encode(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -41,12 +36,12 @@ function charsIn(bytes: Uint8Array, byteCount: number): number {
 
 export function containsAscii(bytes: Uint8Array, word: string): boolean {
   const first = word.charCodeAt(0);
-  let at = bytes.indexOf(first);
+  let at = indexOfByte(bytes, first, 0);
   while (at !== -1 && at + word.length <= bytes.length) {
     let k = 1;
     while (k < word.length && bytes[at + k] === word.charCodeAt(k)) k++;
     if (k === word.length) return true;
-    at = bytes.indexOf(first, at + 1);
+    at = indexOfByte(bytes, first, at + 1);
   }
   return false;
 }
@@ -104,7 +99,7 @@ export class OriginTextReplacer {
     if (!result.changed) out.push(bytes.subarray(0, decided));
     else {
       const rewritten = result.text.slice(0, result.text.length - (text.length - decidedChars));
-      out.push(utf8 === undefined ? latin1Encode(rewritten) : utf8Encoder.encode(rewritten));
+      out.push(utf8 === undefined ? fromByteString(rewritten) : utf8Encoder.encode(rewritten));
     }
     this.#before = bytes[decided - 1] ?? this.#before;
     this.#carry = bytes.subarray(decided);
@@ -130,18 +125,4 @@ export function byteRewriterSink(rewriter: ByteRewriter): ByteSinkFactory {
       end: () => run((out) => rewriter.flush(out)),
     };
   };
-}
-
-/** A {@link ByteRewriter} as a TransformStream. */
-export function byteRewriterStream(
-  rewriter: ByteRewriter,
-): TransformStream<Uint8Array, Uint8Array> {
-  return byteSinkStream(byteRewriterSink(rewriter));
-}
-
-export function textReplacerStream(
-  matcher: OriginMatcher,
-  target: OriginUrlTarget,
-): TransformStream<Uint8Array, Uint8Array> {
-  return byteRewriterStream(new OriginTextReplacer(matcher, target));
 }
