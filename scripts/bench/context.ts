@@ -35,16 +35,18 @@ export interface Endpoint {
   body?: string;
 }
 
-export const ENDPOINTS: readonly Endpoint[] = [
-  { name: 'publisher proxy', path: '/', method: 'GET', headers: { 'accept-encoding': 'gzip' } },
-  {
-    name: 'static tsjs',
-    path: '/static/tsjs=tsjs-unified.min.js',
-    method: 'GET',
-    headers: { 'accept-encoding': 'gzip' },
-  },
-  { name: 'health', path: '/health', method: 'GET', headers: {} },
-];
+/** What Chrome sends: the default client of the load and endpoint scenarios (`--accept-encoding`). */
+export const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
+
+/** The endpoints, the page and the bundle asked for with `acceptEncoding`. */
+export function endpointsFor(acceptEncoding: string): readonly Endpoint[] {
+  const headers = { 'accept-encoding': acceptEncoding };
+  return [
+    { name: 'publisher proxy', path: '/', method: 'GET', headers },
+    { name: 'static tsjs', path: '/static/tsjs=tsjs-unified.min.js', method: 'GET', headers },
+    { name: 'health', path: '/health', method: 'GET', headers: {} },
+  ];
+}
 
 /** `name` as a metric key part: `publisher proxy` → `publisher-proxy`. */
 export const keyOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');

@@ -151,7 +151,7 @@ async function main(): Promise<number> {
     argv: process.argv.slice(2),
   });
   console.log(
-    `\nbench summary — ${run.meta.commit}, Node ${run.meta.node}, ${run.meta.cpus}, Next.js ${options.nextjs ? 'on' : 'off'}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+    `\nbench summary — ${run.meta.commit}, Node ${run.meta.node}, ${run.meta.cpus}, Next.js ${options.nextjs ? 'on' : 'off'}, client Accept-Encoding "${options.acceptEncoding}", ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );
   console.log(summary(run));
   if (options.save) console.log(`\nsaved: ${saveRun(options.save, run)}`);

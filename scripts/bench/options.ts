@@ -3,6 +3,7 @@
  * Unknown flags and bad numbers are refused with a message naming the flag.
  */
 import { parseArgs } from 'node:util';
+import { BROWSER_ACCEPT_ENCODING } from './context.ts';
 
 export const MODES = [
   'quick',
@@ -34,6 +35,8 @@ export interface BenchOptions {
   /** Sequential requests in the TTFB scenario. */
   requests: number;
   nextjs: boolean;
+  /** The client's `Accept-Encoding` in the load, endpoint and quick scenarios. */
+  acceptEncoding: string;
   save: string | undefined;
   compare: string | undefined;
 }
@@ -58,6 +61,9 @@ options
   --rounds N       interleaved repetitions of every load run; medians and per-round ratios (1)
   --requests N     requests in --ttfb (20)
   --no-nextjs      run the server with [integrations.nextjs] disabled (default: enabled)
+  --accept-encoding VALUE
+                   the load client's Accept-Encoding (default "${BROWSER_ACCEPT_ENCODING}", a
+                   browser's: br from Trusted Server and the workerd peer; "gzip" for gzip)
   --save NAME      write results to benchmark-results/NAME.json
   --compare NAME   compare this run with benchmark-results/NAME.json (table + SVG chart)
 `;
@@ -82,6 +88,16 @@ function resultName(flag: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
+function acceptEncoding(raw: string): string {
+  // A header value: visible ASCII and spaces, at least one coding.
+  if (!/^[\x20-\x7e]+$/.test(raw) || raw.trim() === '') {
+    throw new UsageError(
+      `--accept-encoding must be a header value such as "gzip, br", got "${raw}"`,
+    );
+  }
+  return raw.trim();
+}
+
 export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -97,6 +113,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       rounds: { type: 'string', default: '1' },
       requests: { type: 'string', default: '20' },
       'no-nextjs': { type: 'boolean' },
+      'accept-encoding': { type: 'string', default: BROWSER_ACCEPT_ENCODING },
       save: { type: 'string' },
       compare: { type: 'string' },
     },
@@ -126,6 +143,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     rounds: positiveNumber('rounds', values.rounds, true),
     requests: positiveNumber('requests', values.requests, true),
     nextjs: values['no-nextjs'] !== true,
+    acceptEncoding: acceptEncoding(values['accept-encoding']),
     save: resultName('save', values.save),
     compare: resultName('compare', values.compare),
   };

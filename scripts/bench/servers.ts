@@ -128,7 +128,8 @@ http.createServer((req, res) => {
 /**
  * The same publisher rewrite as a Cloudflare Worker with the native HTMLRewriter: origin URLs in
  * the URL attributes become first-party, a script is prepended to the first <head>; the Workers
- * runtime handles gzip both ways. Undefined when the workerd binary is not installed.
+ * runtime decodes the origin's gzip and encodes the answer: br when the client accepts it (as
+ * Trusted Server does), else gzip. Undefined when the workerd binary is not installed.
  */
 export async function startWorkerdPeer(originPort: number): Promise<RunningServer | undefined> {
   const workerd = join(ROOT, 'node_modules/.bin/workerd');
@@ -154,7 +155,13 @@ export default {
     let rewriter = new HTMLRewriter();
     for (const name of ['href', 'src', 'action', 'formaction', 'poster', 'srcset', 'imagesrcset']) rewriter = rewriter.on('[' + name + ']', new Attribute(name));
     rewriter = rewriter.on('head', { element(element) { if (!injected) { injected = true; element.prepend('<script src="/static/tsjs=tsjs-unified.min.js" id="trustedserver-js"></script>', { html: true }); } } });
-    return rewriter.transform(upstream);
+    const response = rewriter.transform(upstream);
+    // Like Trusted Server, answer br to a client that takes it (workerd compresses the body as
+    // the Content-Encoding header says), else the origin's gzip.
+    if (!/\\bbr\\b/i.test(request.headers.get('accept-encoding') ?? '') || !response.headers.has('content-encoding')) return response;
+    const headers = new Headers(response.headers);
+    headers.set('content-encoding', 'br');
+    return new Response(response.body, { status: response.status, headers });
   },
 };
 `,
@@ -173,6 +180,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker", esModule = embed "worker.js") ],
   compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["brotli_content_encoding"],
   bindings = [ (name = "ORIGIN", service = "origin") ],
 );
 `,

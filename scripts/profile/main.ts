@@ -14,6 +14,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RESULTS_DIR } from '../bench/compare.ts';
+import { BROWSER_ACCEPT_ENCODING } from '../bench/context.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
 import { formatValue } from '../bench/results.ts';
 import { startTrustedServer } from '../bench/servers.ts';
@@ -24,6 +25,7 @@ import { cpuSince, threadCpu } from './threads.ts';
 
 const USAGE = `usage: npm run profile -- [--endpoint PATH] [--method GET|POST|…] [--body DATA]
                            [--requests N] [--concurrency N] [--warmup N] [--heap] [--no-nextjs]
+                           [--accept-encoding VALUE]   (default: a browser's, "${BROWSER_ACCEPT_ENCODING}")
 `;
 
 function options() {
@@ -38,6 +40,7 @@ function options() {
       warmup: { type: 'string', default: '20' },
       heap: { type: 'boolean' },
       'no-nextjs': { type: 'boolean' },
+      'accept-encoding': { type: 'string', default: BROWSER_ACCEPT_ENCODING },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +69,7 @@ function options() {
     warmup: count('warmup', 0),
     heap: values.heap === true,
     nextjs: values['no-nextjs'] !== true,
+    acceptEncoding: values['accept-encoding'],
   };
 }
 
@@ -78,7 +82,7 @@ function fire(base: URL, opts: Options): Promise<number> {
       {
         method: opts.method,
         headers: {
-          'accept-encoding': 'gzip',
+          'accept-encoding': opts.acceptEncoding,
           ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
       },

@@ -8,12 +8,14 @@ import { loadSettings } from '../core/settings/load-settings.ts';
 import { secretValues } from '../core/settings/placeholders.ts';
 import { startDemoOrigin } from '../demo/origin-site.ts';
 import { createConsoleLogger } from '../node/console-log.ts';
+import { tuneGarbageCollector } from '../node/gc-tuning.ts';
 import { startNodeServer } from '../node/server.ts';
 import { checkPlaceholders, untilSignal } from './serve.ts';
 
 const CONFIG = fileURLToPath(new URL('../../trusted-server.toml', import.meta.url));
 
 export async function demo(port: number): Promise<number> {
+  tuneGarbageCollector();
   const origin = await startDemoOrigin();
   const settings = loadSettings(await readFile(CONFIG, 'utf8'), {
     source: CONFIG,

@@ -8,6 +8,7 @@ import { placeholderSecretKeys, secretValues } from '../core/settings/placeholde
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { createConsoleLogger } from '../node/console-log.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
+import { tuneGarbageCollector } from '../node/gc-tuning.ts';
 import { sizeThreadpool } from '../node/threadpool.ts';
 import { loadConfigFile } from './load-config-file.ts';
 import { UsageError } from './usage.ts';
@@ -46,6 +47,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   // Before the first asynchronous fs call (reading the config): libuv sizes its pool then.
   sizeThreadpool(options.workers);
+  tuneGarbageCollector();
   const settings = await loadConfigFile(options.config);
   const log = createConsoleLogger(settings.logging.level, secretValues(settings));
   if (cluster.isPrimary && !checkPlaceholders(settings, options.dev, log)) return 1;

@@ -2,7 +2,7 @@
  * `--endpoints`: per endpoint, the phases of a request on a fresh connection (DNS, connect, TLS,
  * TTFB, total; each from the request's start), median of `--runs` after one warm-up.
  */
-import { ENDPOINTS, keyOf, type BenchContext } from '../context.ts';
+import { endpointsFor, keyOf, type BenchContext } from '../context.ts';
 import { timedRequest, type Timing } from '../http-timing.ts';
 import { median } from '../results.ts';
 
@@ -16,7 +16,7 @@ const PHASES = [
 
 export async function endpoints(ctx: BenchContext): Promise<void> {
   const tls = ctx.subject.url.protocol === 'https:';
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of endpointsFor(ctx.options.acceptEncoding)) {
     const url = new URL(endpoint.path, ctx.subject.url);
     const spec = { method: endpoint.method, headers: endpoint.headers, body: endpoint.body };
     const warm = await timedRequest(url, spec);

@@ -1,6 +1,7 @@
 /**
  * `--load`: requests/s and latency percentiles at `--connections` for `--duration` seconds — the
- * publisher page (gzip from the origin, gzip to the client) and the static bundle on the subject,
+ * publisher page (gzip from the origin; the client sends `--accept-encoding`, by default a
+ * browser's, so Trusted Server and the workerd peer both answer br) and the static bundle on the subject,
  * and with `--peers` the same page through the passthrough ceiling and the workerd worker, with
  * ratios (the publisher-proxy bar: ≥ 2× the workerd worker's requests/s).
  *
@@ -12,7 +13,7 @@
  * machine's slow stretches hit every server alike; figures are medians over the rounds and each
  * ratio is the median of the per-round ratios.
  */
-import { ENDPOINTS, keyOf, type BenchContext, type Endpoint } from '../context.ts';
+import { endpointsFor, keyOf, type BenchContext, type Endpoint } from '../context.ts';
 import { loadRun, type LoadResult } from '../load-run.ts';
 import { median } from '../results.ts';
 
@@ -26,7 +27,7 @@ export async function load(ctx: BenchContext, limits?: { connections: number; du
   const connections = limits?.connections ?? ctx.options.connections;
   const duration = limits?.duration ?? ctx.options.duration;
   const rounds = limits ? 1 : ctx.options.rounds;
-  const [page, ...others] = ENDPOINTS as [Endpoint, ...Endpoint[]];
+  const [page, ...others] = endpointsFor(ctx.options.acceptEncoding) as [Endpoint, ...Endpoint[]];
   const runs: Run[] = [
     { server: ctx.subject, endpoint: page, results: [] },
     ...ctx.peers.map((server) => ({ server, endpoint: page, results: [] })),

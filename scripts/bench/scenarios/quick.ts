@@ -2,12 +2,12 @@
  * `--quick`: a smoke run — every endpoint once (each must answer below 400) and a short load run
  * on the publisher page (at most 4 connections for at most 2 s).
  */
-import { ENDPOINTS, keyOf, type BenchContext } from '../context.ts';
+import { endpointsFor, keyOf, type BenchContext } from '../context.ts';
 import { timedRequest } from '../http-timing.ts';
 import { load } from './load.ts';
 
 export async function quick(ctx: BenchContext): Promise<void> {
-  for (const endpoint of ENDPOINTS) {
+  for (const endpoint of endpointsFor(ctx.options.acceptEncoding)) {
     const timing = await timedRequest(new URL(endpoint.path, ctx.subject.url), {
       method: endpoint.method,
       headers: endpoint.headers,
