@@ -159,6 +159,41 @@ describe('nodeCodecs.transcode', () => {
     assert.equal(seen.join(''), 'FIRST PIECE SECOND|end');
   });
 
+  it('sends the start of a large first chunk before rewriting the rest of it', async () => {
+    const page = Buffer.from('<p>x</p>'.repeat(16 * 1024)); // 128 KiB in one chunk
+    for (const encode of [undefined, { coding: 'gzip', level: 3 } as const]) {
+      const events: string[] = [];
+      const recording: ByteSinkFactory = (emit) => {
+        const inner = upperCaseSink()(emit);
+        return {
+          write: (chunk) => {
+            events.push(`rewrite ${chunk.byteLength}`);
+            return inner.write(chunk);
+          },
+          end: () => inner.end(),
+        };
+      };
+      const output = transcode(webBodyOf(Readable.from([page])), {
+        rewrite: recording,
+        ...(encode ? { encode } : {}),
+      });
+      const parts: Uint8Array[] = [];
+      for await (const part of output) {
+        if (parts.length === 0) events.push('client reads');
+        parts.push(part);
+      }
+      const label = encode ? 'gzip' : 'identity';
+      assert.deepEqual(
+        events,
+        ['rewrite 4096', 'client reads', `rewrite ${page.byteLength - 4096}`],
+        `${label}: the client has the page's start while the rest is rewritten`,
+      );
+      const body = Buffer.concat(parts);
+      const text = (encode ? zlib.gunzipSync(body) : body).toString();
+      assert.equal(text, `${page.toString().toUpperCase()}|end`, `${label}: every byte, in order`);
+    }
+  });
+
   it('errors, never ends cleanly, on truncated gzip, past the decoded cap, and when the sink throws', async () => {
     const gz = zlib.gzipSync(page);
     const truncated = webBodyOf(Readable.from([gz.subarray(0, gz.byteLength - 10)]));
