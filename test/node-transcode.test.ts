@@ -194,6 +194,43 @@ describe('nodeCodecs.transcode', () => {
     }
   });
 
+  it('joins a chunk’s pieces for the encoder without mixing up pages compressed at the same time', async () => {
+    // Each rewritten chunk arrives in three pieces, so it is joined into a (reused) staging buffer.
+    const threePieces: ByteSinkFactory = (emit) => ({
+      write: (chunk) => {
+        const third = Math.floor(chunk.byteLength / 3);
+        emit(chunk.slice(0, third));
+        emit(chunk.slice(third, 2 * third));
+        emit(chunk.slice(2 * third));
+      },
+      end: () => {},
+    });
+    const pages = Array.from({ length: 12 }, (_, i) =>
+      Buffer.from(`<p>page ${i} `.repeat(4000 + 500 * i)),
+    );
+    const outputs = pages.map((page, i) => {
+      const origin = new PassThrough();
+      // Chunks of different sizes, written in turns, so encoders of all pages are busy at once.
+      void (async () => {
+        for (let at = 0; at < page.byteLength; at += 20000 + 700 * i) {
+          origin.write(page.subarray(at, at + 20000 + 700 * i));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        origin.end();
+      })();
+      return readAll(
+        transcode(webBodyOf(origin), {
+          rewrite: threePieces,
+          encode: { coding: i % 2 ? 'br' : 'gzip', level: 3 },
+        }),
+      );
+    });
+    for (const [i, output] of (await Promise.all(outputs)).entries()) {
+      const decoded = i % 2 ? zlib.brotliDecompressSync(output) : zlib.gunzipSync(output);
+      assert.ok(decoded.equals(pages[i] as Buffer), `page ${i} comes out as it went in`);
+    }
+  });
+
   it('errors, never ends cleanly, on truncated gzip, past the decoded cap, and when the sink throws', async () => {
     const gz = zlib.gzipSync(page);
     const truncated = webBodyOf(Readable.from([gz.subarray(0, gz.byteLength - 10)]));

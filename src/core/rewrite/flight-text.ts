@@ -311,8 +311,15 @@ export class FlightTextRewriter {
       escaped: this.#escaped,
     });
     const content = result.text;
-    const bytes = this.#escaped ? advanceEscaped(content, 0, Infinity).bytes : utf8Length(content);
-    const header = result.changed ? `${this.#rowId}:T${bytes.toString(16)},` : this.#header;
+    let header = this.#header;
+    if (result.changed) {
+      // Escaped text: the row's bytes as read, plus the change, which is all ASCII (schemes and
+      // hosts; escapes in a reference's prefix are kept as they are), so a char is a byte.
+      const bytes = this.#escaped
+        ? this.#length - this.#remaining + (content.length - body.length)
+        : utf8Length(content);
+      header = `${this.#rowId}:T${bytes.toString(16)},`;
+    }
     this.#header = '';
     this.#body = [];
     return header + content;
