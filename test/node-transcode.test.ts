@@ -277,6 +277,17 @@ describe('nodeCodecs.transcode', () => {
     origin.write('some bytes');
     setTimeout(() => origin.destroy(new Error('origin reset')), 20);
     await assert.rejects(readAll(output), /origin reset/);
+
+    // Closed early with no error at all: still an error downstream, never a clean (short) end.
+    const quiet = new PassThrough();
+    const cut = transcode(webBodyOf(quiet), {
+      decode: { coding: 'gzip', maxDecodedBytes: 1 << 20 },
+      rewrite: upperCaseSink(),
+      encode: { coding: 'br', level: 2 },
+    });
+    quiet.write(zlib.gzipSync(Buffer.from('x'.repeat(100000))).subarray(0, 60));
+    setTimeout(() => quiet.destroy(), 20);
+    await assert.rejects(readAll(cut), /closed before its end/);
   });
 
   it('a consumer that cancels destroys the origin stream', async () => {
@@ -288,6 +299,18 @@ describe('nodeCodecs.transcode', () => {
     await reader.cancel(new Error('client went away'));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(origin.destroyed, true);
+
+    // A cancel with no reason tears the origin down too.
+    const other = new PassThrough();
+    const silent = transcode(webBodyOf(other), {
+      rewrite: upperCaseSink(),
+      encode: { coding: 'gzip', level: 3 },
+    }).getReader();
+    other.write('x');
+    await silent.read();
+    await silent.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(other.destroyed, true);
   });
 });
 

@@ -10,9 +10,10 @@
  * Semantics are those of the chained stages: the decoder fails on corrupt or truncated input and
  * past the decoded-size cap; the encoder compresses and flushes once per rewritten chunk; any
  * stage failing destroys them all, so the consumer sees an error (never a clean end) and the
- * origin request is torn down; a consumer that goes away (client abort) tears it down too.
+ * origin request is torn down; a consumer that goes away (client abort) tears it down too
+ * ({@link chain}).
  */
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ByteSink, ByteSinkFactory } from '../core/byte-sink.ts';
 import { TsError } from '../core/errors.ts';
 import type { BodyPlan } from '../core/services.ts';
@@ -29,9 +30,32 @@ export function nodeTranscode(
   const encoder = plan.encode && createEncoder(plan.encode.coding, plan.encode.level);
   stages.push(new SinkTransform(plan.rewrite, plan.decode?.maxDecodedBytes ?? Infinity, encoder));
   if (encoder) stages.push(encoder);
-  // Failures reach the consumer through the last stage, which pipeline destroys with the error.
-  const last = pipeline(stages, () => {}) as unknown as Readable;
-  return webBodyOf(last);
+  return webBodyOf(chain(stages));
+}
+
+/**
+ * Pipes `stages` into one another and ties their fates together, as `stream.pipeline` does but
+ * without its per-call costs (an AbortController it aborts at the end, and an error object made
+ * to destroy each stream it finds not yet closed: ~0.1 ms of a page's CPU): the first stage to
+ * fail, or to close before its end (a reset origin, a consumer that went away), destroys them
+ * all with that error, and the last one carries it to the consumer.
+ */
+function chain(stages: readonly (Readable | Transform)[]): Readable {
+  let failed = false;
+  const fail = (error: Error) => {
+    if (failed) return;
+    failed = true;
+    for (const stage of stages) stage.destroy(error);
+  };
+  for (const [index, stage] of stages.entries()) {
+    const next = stages[index + 1];
+    if (next) stage.pipe(next as Transform);
+    stage.on('error', fail);
+    stage.once('close', () => {
+      if (!stage.readableEnded) fail(new Error('a body stage closed before its end'));
+    });
+  }
+  return stages[stages.length - 1] as Readable;
 }
 
 /**
