@@ -206,6 +206,26 @@ describe('HTML rewriter: content and structure', () => {
     assert.equal(out, html.replaceAll('origin.test', 'fp.test'));
   });
 
+  it('keeps script text across writes even when the caller reuses its chunk buffer', async () => {
+    const html = `<p>a</p><script>${'let x = "abcdefghij";'.repeat(40)}</script><style>b{c:d}</style><p>e</p>`;
+    const seen: string[] = [];
+    const out: Uint8Array[] = [];
+    const rewriter = new HtmlRewriter({ output: (bytes) => out.push(bytes.slice()) });
+    rewriter.on('script', { text: (t) => void seen.push(t.text) });
+    rewriter.on('style', { text: (t) => void seen.push(t.text) });
+    const bytes = Buffer.from(html);
+    const buffer = new Uint8Array(37); // one buffer, refilled for every write
+    for (let at = 0; at < bytes.byteLength; at += buffer.byteLength) {
+      const piece = bytes.subarray(at, at + buffer.byteLength);
+      buffer.set(piece);
+      await rewriter.write(buffer.subarray(0, piece.byteLength));
+      buffer.fill(0x21); // the caller scribbles over it once write is done
+    }
+    await rewriter.end();
+    assert.deepEqual(seen, [`${'let x = "abcdefghij";'.repeat(40)}`, 'b{c:d}']);
+    assert.equal(Buffer.concat(out).toString(), html);
+  });
+
   it('passes text past maxTextBytes through unchanged and warns', async () => {
     const warnings: string[] = [];
     const big = `<script>${'x'.repeat(5000)}origin.test</script>`;

@@ -112,15 +112,19 @@ export function trimLast(array: Uint8Array, used: number): Uint8Array {
   return array.subarray(0, used);
 }
 
-export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
-  if (parts.length === 0) return new Uint8Array(0);
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const size = total ?? parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const out = allocate(size);
+/** `parts` joined into a fresh array (never one of them). */
+export function copyBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = allocate(total);
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
     offset += part.byteLength;
   }
   return out;
+}
+
+export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
+  if (parts.length === 0) return new Uint8Array(0);
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  return copyBytes(parts, total ?? parts.reduce((sum, part) => sum + part.byteLength, 0));
 }

@@ -11,7 +11,7 @@
  * emitted), `write()` returns a promise, and processing resumes when it settles.
  */
 import type { Logger } from '../log.ts';
-import { concatBytes, foldedName, LT } from './bytes.ts';
+import { concatBytes, copyBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
 import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
 import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
@@ -133,6 +133,12 @@ export class HtmlRewriter {
   /** The text being collected for text handlers (undefined when not collecting). */
   #text: Uint8Array[] | undefined;
   #textBytes = 0;
+  /**
+   * `#text` holds views of the chunk being written: kept as they are while that chunk is worked
+   * on (most scripts end in the chunk they start in, and are then never copied), and copied when
+   * the write is done, since the caller may reuse its chunk after that.
+   */
+  #textBorrowed = false;
   #textTag = '';
   #textHandlers: Array<Registered<TextHandler>> = [];
 
@@ -197,10 +203,19 @@ export class HtmlRewriter {
     if (this.#mode === Mode.Passthrough) return this.#emit(chunk);
     if (!this.#started && !this.#sniff(chunk)) return;
     this.#load(chunk);
-    return this.#drive(
+    const done = this.#drive(
       () => this.#process(),
       () => this.#process(),
     );
+    if (done === undefined) return this.#keepText();
+    return done.then(() => this.#keepText());
+  }
+
+  /** Copies text still held from the chunk just written (see `#textBorrowed`). */
+  #keepText(): void {
+    if (!this.#textBorrowed) return;
+    this.#textBorrowed = false;
+    if (this.#text) this.#text = [copyBytes(this.#text, this.#textBytes)];
   }
 
   end(): void | Promise<void> {
@@ -761,7 +776,8 @@ export class HtmlRewriter {
       this.#push(bytes);
       return;
     }
-    text.push(bytes.slice());
+    text.push(bytes);
+    this.#textBorrowed = true;
     this.#textBytes += bytes.byteLength;
   }
 
