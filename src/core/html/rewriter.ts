@@ -136,9 +136,10 @@ export class HtmlRewriter {
   /**
    * `#text` holds views of the chunk being written: kept as they are while that chunk is worked
    * on (most scripts end in the chunk they start in, and are then never copied), and copied when
-   * the write is done, since the caller may reuse its chunk after that.
+   * the write is done, since the caller may reuse its chunk after that. The index of the first
+   * such view, or -1.
    */
-  #textBorrowed = false;
+  #textBorrowedFrom = -1;
   #textTag = '';
   #textHandlers: Array<Registered<TextHandler>> = [];
 
@@ -211,11 +212,20 @@ export class HtmlRewriter {
     return done.then(() => this.#keepText());
   }
 
-  /** Copies text still held from the chunk just written (see `#textBorrowed`). */
+  /** Copies the text still held from the chunk just written (see `#textBorrowedFrom`). */
   #keepText(): void {
-    if (!this.#textBorrowed) return;
-    this.#textBorrowed = false;
-    if (this.#text) this.#text = [copyBytes(this.#text, this.#textBytes)];
+    const from = this.#textBorrowedFrom;
+    if (from === -1) return;
+    this.#textBorrowedFrom = -1;
+    const text = this.#text;
+    if (!text || from >= text.length) return;
+    const views = text.splice(from);
+    text.push(
+      copyBytes(
+        views,
+        views.reduce((sum, view) => sum + view.byteLength, 0),
+      ),
+    );
   }
 
   end(): void | Promise<void> {
@@ -762,6 +772,7 @@ export class HtmlRewriter {
     this.#textHandlers = handlers;
     this.#text = [];
     this.#textBytes = 0;
+    this.#textBorrowedFrom = -1;
   }
 
   #collect(bytes: Uint8Array): void {
@@ -776,8 +787,8 @@ export class HtmlRewriter {
       this.#push(bytes);
       return;
     }
+    if (this.#textBorrowedFrom === -1) this.#textBorrowedFrom = text.length;
     text.push(bytes);
-    this.#textBorrowed = true;
     this.#textBytes += bytes.byteLength;
   }
 

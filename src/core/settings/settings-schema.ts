@@ -115,10 +115,11 @@ const proxy = object({
    * Compression of rewritten responses: CPU against bytes. On the 553 KB fixture page, gzip 3 (the
    * best of zlib's fast levels 1–3) takes ~3.2 ms for 91.9 kB, 4 takes ~4.7 ms for 86.5 kB, 6
    * ~7.7 ms for 81.5 kB: 3 is a third cheaper than 4 for 6 % more bytes (nginx defaults to 1).
-   * Brotli, streamed with a flush per chunk as the proxy does: quality 2 gives 60.8 kB for about
+   * Brotli, streamed with a flush per chunk as the proxy does: quality 2 gives 60.9 kB for about
    * two thirds of gzip 3's CPU, quality 4 (upstream's) 56.6 kB for about 1.5× quality 2's, and
    * under load (16 pages at once) quality 4 cost ~6 ms of CPU more per page than 2
-   * (docs/performance.md). Qualities 0–1 look cheaper still but flush badly: 97 kB streamed.
+   * (docs/performance.md). Quality 1 costs about half of 2 for 70.5 kB (16 % more bytes: not
+   * the default, a page's weight is its readers' time).
    */
   gzip_level: int({ min: 1, max: 9 }).default(3),
   brotli_quality: int({ min: 0, max: 11 }).default(2),
