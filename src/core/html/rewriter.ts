@@ -11,7 +11,7 @@
  * emitted), `write()` returns a promise, and processing resumes when it settles.
  */
 import type { Logger } from '../log.ts';
-import { concatBytes, copyBytes, foldedName, LT } from './bytes.ts';
+import { concatBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
 import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
 import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
@@ -29,6 +29,7 @@ import {
 } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
 import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
+import { TextBuffer } from './text-buffer.ts';
 import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
@@ -131,15 +132,7 @@ export class HtmlRewriter {
   readonly #comment = new CommentScan();
   #cdataBrackets = 0;
   /** The text being collected for text handlers (undefined when not collecting). */
-  #text: Uint8Array[] | undefined;
-  #textBytes = 0;
-  /**
-   * `#text` holds views of the chunk being written: kept as they are while that chunk is worked
-   * on (most scripts end in the chunk they start in, and are then never copied), and copied when
-   * the write is done, since the caller may reuse its chunk after that. The index of the first
-   * such view, or -1.
-   */
-  #textBorrowedFrom = -1;
+  #text: TextBuffer | undefined;
   #textTag = '';
   #textHandlers: Array<Registered<TextHandler>> = [];
 
@@ -208,24 +201,8 @@ export class HtmlRewriter {
       () => this.#process(),
       () => this.#process(),
     );
-    if (done === undefined) return this.#keepText();
-    return done.then(() => this.#keepText());
-  }
-
-  /** Copies the text still held from the chunk just written (see `#textBorrowedFrom`). */
-  #keepText(): void {
-    const from = this.#textBorrowedFrom;
-    if (from === -1) return;
-    this.#textBorrowedFrom = -1;
-    const text = this.#text;
-    if (!text || from >= text.length) return;
-    const views = text.splice(from);
-    text.push(
-      copyBytes(
-        views,
-        views.reduce((sum, view) => sum + view.byteLength, 0),
-      ),
-    );
+    if (done === undefined) return this.#text?.keep();
+    return done.then(() => this.#text?.keep());
   }
 
   end(): void | Promise<void> {
@@ -770,31 +747,27 @@ export class HtmlRewriter {
     this.#flushRun(end);
     this.#textTag = name;
     this.#textHandlers = handlers;
-    this.#text = [];
-    this.#textBytes = 0;
-    this.#textBorrowedFrom = -1;
+    this.#text = new TextBuffer();
   }
 
   #collect(bytes: Uint8Array): void {
-    const text = this.#text as Uint8Array[];
-    if (this.#textBytes + bytes.byteLength > this.#maxText) {
+    const text = this.#text as TextBuffer;
+    if (text.byteLength + bytes.byteLength > this.#maxText) {
       this.#log?.warn('script/style text larger than maxTextBytes passed through unchanged', {
         tag: this.#textTag,
         limit: this.#maxText,
       });
       this.#text = undefined;
-      this.#pushAll(text);
+      this.#pushAll(text.pieces);
       this.#push(bytes);
       return;
     }
-    if (this.#textBorrowedFrom === -1) this.#textBorrowedFrom = text.length;
-    text.push(bytes);
-    this.#textBytes += bytes.byteLength;
+    text.add(bytes);
   }
 
   /** The element's whole text is here: hand it to its text handlers, then write the result. */
   #deliverText(then: () => Step): Step {
-    let current = concatBytes(this.#text as Uint8Array[], this.#textBytes);
+    let current = (this.#text as TextBuffer).join();
     this.#text = undefined;
     const tagName = this.#textTag;
     const utf8 = this.#utf8;
