@@ -71,7 +71,7 @@ const FIRST_SLICE_BYTES = 4096;
  * Buffers that carry a chunk's rewritten pieces to an encoder, reused once it has compressed them:
  * joining the pieces into a fresh buffer per chunk was ~550 KB of new ArrayBuffers per fixture
  * page, and their churn — allocation, V8's external-memory accounting, freeing on a helper
- * thread — was ~5 % of the server's CPU under load. Chunks larger than a staging buffer (a decoder
+ * thread — was ~4 % of the server's CPU under load. Chunks larger than a staging buffer (a decoder
  * buffer that a rewrite made longer) get a buffer of their own; at most {@link MAX_SPARE} wait.
  */
 const STAGE_BYTES = 320 * 1024;
