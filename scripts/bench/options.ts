@@ -88,7 +88,8 @@ function resultName(flag: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
-function acceptEncoding(raw: string): string {
+/** `--accept-encoding`'s value, checked to be a header value (bench and profile alike). */
+export function acceptEncoding(raw: string): string {
   // A header value: visible ASCII and spaces, at least one coding.
   if (!/^[\x20-\x7e]+$/.test(raw) || raw.trim() === '') {
     throw new UsageError(

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RESULTS_DIR } from '../bench/compare.ts';
 import { BROWSER_ACCEPT_ENCODING } from '../bench/context.ts';
+import { acceptEncoding } from '../bench/options.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
 import { formatValue } from '../bench/results.ts';
 import { startTrustedServer } from '../bench/servers.ts';
@@ -69,7 +70,7 @@ function options() {
     warmup: count('warmup', 0),
     heap: values.heap === true,
     nextjs: values['no-nextjs'] !== true,
-    acceptEncoding: values['accept-encoding'],
+    acceptEncoding: acceptEncoding(values['accept-encoding']),
   };
 }
 

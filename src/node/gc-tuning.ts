@@ -17,7 +17,7 @@
  */
 import v8 from 'node:v8';
 
-export const GC_FLAG = 'external-memory-accounted-in-global-limit';
+const GC_FLAG = 'external-memory-accounted-in-global-limit';
 
 /**
  * Turns the option on for this process, unless the operator named it on the command line either

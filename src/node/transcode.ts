@@ -16,6 +16,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ByteSink, ByteSinkFactory } from '../core/byte-sink.ts';
 import { TsError } from '../core/errors.ts';
+import { copyInto } from '../core/html/bytes.ts';
 import type { BodyPlan } from '../core/services.ts';
 import { createDecoder, createEncoder } from './zlib-streams.ts';
 import { claimNodeBody, webBodyOf } from './node-bodies.ts';
@@ -83,12 +84,7 @@ function stage(pieces: readonly Uint8Array[], bytes: number): Buffer {
     bytes <= STAGE_BYTES
       ? (spare.pop() ?? Buffer.allocUnsafeSlow(STAGE_BYTES))
       : Buffer.allocUnsafeSlow(bytes);
-  let offset = 0;
-  for (const piece of pieces) {
-    buffer.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return buffer;
+  return copyInto(pieces, buffer);
 }
 
 function unstage(buffer: Buffer): void {

@@ -112,15 +112,19 @@ export function trimLast(array: Uint8Array, used: number): Uint8Array {
   return array.subarray(0, used);
 }
 
-/** `parts` joined into a fresh array (never one of them). */
-export function copyBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = allocate(total);
+/** Copies `parts` one after another into `target` (which must hold them); returns `target`. */
+export function copyInto<T extends Uint8Array>(parts: readonly Uint8Array[], target: T): T {
   let offset = 0;
   for (const part of parts) {
-    out.set(part, offset);
+    target.set(part, offset);
     offset += part.byteLength;
   }
-  return out;
+  return target;
+}
+
+/** `parts` joined into a fresh array (never one of them). */
+export function copyBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  return copyInto(parts, allocate(total));
 }
 
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
