@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HtmlRewriter, HtmlRewriterError, htmlRewriterStream } from '../src/core/html/index.ts';
-import { replaceHost, rewrite } from './helpers/rewrite.ts';
+import { replaceHost, rewrite, rewriteBytes } from './helpers/rewrite.ts';
 
 describe('HTML rewriter: attributes', () => {
   it('is byte-exact where nothing changed: quoting, case, whitespace and odd markup survive', async () => {
@@ -226,6 +226,39 @@ describe('HTML rewriter: content and structure', () => {
     await rewriter.end();
     assert.deepEqual(seen, [long, `${long}1`, 'b{c:d}']);
     assert.equal(Buffer.concat(out).toString(), html);
+  });
+
+  it('reads text spanning writes whole as bytes and as text, held as views of stable chunks', async () => {
+    const script = 'self.__next_f.push([1,"é → https://origin.test/a"]);'.repeat(30);
+    const html = `<script>${script}</script><script>${script}2</script><p>x</p>`;
+    for (const stableChunks of [false, true]) {
+      for (const size of [1, 5, 37, 4096]) {
+        const bytes: string[] = [];
+        const texts: string[] = [];
+        const out = await rewriteBytes(
+          Buffer.from(html),
+          (r) =>
+            r.on('script', {
+              text: (t) => {
+                bytes.push(t.byteText);
+                texts.push(t.text);
+                if (t.text.endsWith('2')) t.replaceByteText(t.byteText.replaceAll('origin', 'fp'));
+              },
+            }),
+          [size],
+          { stableChunks },
+        );
+        const label = `chunks of ${size}${stableChunks ? ', stable' : ''}`;
+        assert.deepEqual(texts, [script, `${script}2`], label);
+        assert.deepEqual(
+          bytes,
+          [script, `${script}2`].map((t) => Buffer.from(t).toString('latin1')),
+          label,
+        );
+        const expected = `<script>${script}</script><script>${script.replaceAll('origin', 'fp')}2</script><p>x</p>`;
+        assert.equal(Buffer.from(out).toString(), expected, label);
+      }
+    }
   });
 
   it('passes text past maxTextBytes through unchanged and warns', async () => {

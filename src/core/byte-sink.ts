@@ -10,7 +10,18 @@ export interface ByteSink {
   end(): void | Promise<void>;
 }
 
-export type ByteSinkFactory = (emit: (bytes: Uint8Array) => void) => ByteSink;
+export interface ByteSinkOptions {
+  /**
+   * The driver never changes a chunk after writing it (each is a fresh buffer, as Node's zlib
+   * and socket reads hand out), so the sink may hold views of it instead of copies.
+   */
+  stableChunks?: boolean;
+}
+
+export type ByteSinkFactory = (
+  emit: (bytes: Uint8Array) => void,
+  options?: ByteSinkOptions,
+) => ByteSink;
 
 export function byteSinkStream(factory: ByteSinkFactory): TransformStream<Uint8Array, Uint8Array> {
   let sink: ByteSink;

@@ -113,11 +113,16 @@ class SinkTransform extends Transform {
     super();
     this.#maxInput = maxInput;
     this.#encoder = encoder;
-    this.#sink = factory((bytes) => {
-      if (bytes.byteLength === 0) return;
-      this.#pieces.push(bytes);
-      this.#bytes += bytes.byteLength;
-    });
+    // Chunks here are never changed once written: a decoder's output buffers and the socket's
+    // reads are fresh each time, and the head-start slice is a view that no one writes into.
+    this.#sink = factory(
+      (bytes) => {
+        if (bytes.byteLength === 0) return;
+        this.#pieces.push(bytes);
+        this.#bytes += bytes.byteLength;
+      },
+      { stableChunks: true },
+    );
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

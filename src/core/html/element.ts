@@ -8,7 +8,7 @@
  * attribute's original name spelling; untouched attributes keep their original bytes.
  */
 import { fromByteString, toByteString } from './byte-strings.ts';
-import { foldedName } from './bytes.ts';
+import { concatBytes, foldedName } from './bytes.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import {
   decodeText,
@@ -272,19 +272,20 @@ export class EndTagView implements EndTag {
 
 export class TextView implements TextContent {
   readonly tagName: string;
-  readonly #bytes: Uint8Array;
+  /** The text as it came, in pieces (a script spanning chunks is not joined unless read whole). */
+  readonly #pieces: readonly Uint8Array[];
   readonly #utf8: boolean;
   #decoded: { text: string; binary: boolean } | undefined;
   replacement: Uint8Array | undefined;
 
-  constructor(tagName: string, bytes: Uint8Array, utf8: boolean) {
+  constructor(tagName: string, pieces: readonly Uint8Array[], utf8: boolean) {
     this.tagName = tagName;
-    this.#bytes = bytes;
+    this.#pieces = pieces;
     this.#utf8 = utf8;
   }
 
   get text(): string {
-    this.#decoded ??= decodeText(this.#bytes, this.#utf8);
+    this.#decoded ??= decodeText(concatBytes(this.#pieces), this.#utf8);
     return this.#decoded.text;
   }
 
@@ -296,8 +297,12 @@ export class TextView implements TextContent {
     this.replacement = encodeText(text, this.#decoded?.binary ?? false);
   }
 
+  /** Byte strings of the pieces, joined as strings: one copy, into the string itself. */
   get byteText(): string {
-    return toByteString(this.#bytes);
+    const pieces = this.#pieces;
+    return pieces.length === 1
+      ? toByteString(pieces[0] as Uint8Array)
+      : pieces.map(toByteString).join('');
   }
 
   replaceByteText(bytes: string): void {

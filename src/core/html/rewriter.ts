@@ -44,6 +44,11 @@ export interface HtmlRewriterOptions {
   maxTagBytes?: number;
   /** Longest script/style text kept for a text handler; longer text passes through. Default 10 MiB. */
   maxTextBytes?: number;
+  /**
+   * The caller never changes a chunk after writing it: script and style text spanning chunks is
+   * then held as views of them, not copied when each write returns (see text-buffer.ts).
+   */
+  stableChunks?: boolean;
   log?: Logger;
   /**
    * Start inside an element's text instead of at the top of a document (fragments, and the
@@ -96,6 +101,7 @@ export class HtmlRewriter {
   readonly #utf8: boolean;
   readonly #maxTag: number;
   readonly #maxText: number;
+  readonly #stableChunks: boolean;
   readonly #log: Logger | undefined;
 
   #mode: Mode = Mode.Data;
@@ -144,6 +150,7 @@ export class HtmlRewriter {
     if (/^(utf-16|utf-16le|utf-16be|unicode|ucs-2)$/.test(label)) this.#mode = Mode.Passthrough;
     this.#maxTag = options.maxTagBytes ?? 1024 * 1024;
     this.#maxText = options.maxTextBytes ?? 10 * 1024 * 1024;
+    this.#stableChunks = options.stableChunks === true;
     this.#log = options.log;
     const initial = options.initialState;
     if (initial && this.#mode !== Mode.Passthrough) {
@@ -747,7 +754,7 @@ export class HtmlRewriter {
     this.#flushRun(end);
     this.#textTag = name;
     this.#textHandlers = handlers;
-    this.#text = new TextBuffer();
+    this.#text = new TextBuffer(this.#stableChunks);
   }
 
   #collect(bytes: Uint8Array): void {
@@ -767,14 +774,17 @@ export class HtmlRewriter {
 
   /** The element's whole text is here: hand it to its text handlers, then write the result. */
   #deliverText(then: () => Step): Step {
-    let current = (this.#text as TextBuffer).join();
+    // The text as it came (pieces, joined only if a handler reads it as one array), or what a
+    // handler replaced it with.
+    const pieces = (this.#text as TextBuffer).pieces;
+    let current: Uint8Array | undefined;
     this.#text = undefined;
     const tagName = this.#textTag;
     const utf8 = this.#utf8;
     const entries = this.#textHandlers.map((entry) => ({
       selector: entry.selector,
       handler: (): Awaitable => {
-        const view = new TextView(tagName, current, utf8);
+        const view = new TextView(tagName, current ? [current] : pieces, utf8);
         const adopt = () => {
           if (view.replacement) current = view.replacement;
         };
@@ -785,7 +795,8 @@ export class HtmlRewriter {
       },
     }));
     return this.#call(entries, 'text', null, () => {
-      this.#push(current);
+      if (current) this.#push(current);
+      else this.#pushAll(pieces);
       return then();
     });
   }

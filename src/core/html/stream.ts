@@ -12,8 +12,12 @@ export function htmlRewriterSink(
   setup: RewriterSetup,
   options: Omit<HtmlRewriterOptions, 'output'> = {},
 ): ByteSinkFactory {
-  return (emit) => {
-    const rewriter = new HtmlRewriter({ ...options, output: emit });
+  return (emit, sinkOptions) => {
+    const rewriter = new HtmlRewriter({
+      ...options,
+      output: emit,
+      ...(sinkOptions?.stableChunks ? { stableChunks: true } : {}),
+    });
     setup(rewriter);
     return rewriter;
   };
