@@ -12,8 +12,8 @@ export interface ByteSink {
 
 export interface ByteSinkOptions {
   /**
-   * The driver never changes a chunk after writing it (each is a fresh buffer, as Node's zlib
-   * and socket reads hand out), so the sink may hold views of it instead of copies.
+   * The driver never changes a chunk after writing it (as in a Node stream pipeline, which
+   * queues the chunks it is given), so the sink may hold views of it instead of copies.
    */
   stableChunks?: boolean;
 }

@@ -113,8 +113,9 @@ class SinkTransform extends Transform {
     super();
     this.#maxInput = maxInput;
     this.#encoder = encoder;
-    // Chunks here are never changed once written: a decoder's output buffers and the socket's
-    // reads are fresh each time, and the head-start slice is a view that no one writes into.
+    // Chunks reaching a Node stream stage are never changed afterwards, whatever their source:
+    // a stream queues what it is given (a producer that refilled a chunk would corrupt any
+    // pipeline, this one included), and the head-start slice is a view no one writes into.
     this.#sink = factory(
       (bytes) => {
         if (bytes.byteLength === 0) return;

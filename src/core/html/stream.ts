@@ -13,11 +13,8 @@ export function htmlRewriterSink(
   options: Omit<HtmlRewriterOptions, 'output'> = {},
 ): ByteSinkFactory {
   return (emit, sinkOptions) => {
-    const rewriter = new HtmlRewriter({
-      ...options,
-      output: emit,
-      ...(sinkOptions?.stableChunks ? { stableChunks: true } : {}),
-    });
+    const stableChunks = sinkOptions?.stableChunks === true;
+    const rewriter = new HtmlRewriter({ ...options, output: emit, stableChunks });
     setup(rewriter);
     return rewriter;
   };

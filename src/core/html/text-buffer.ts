@@ -6,7 +6,7 @@
  * {@link TextBuffer.keep} when the write is done, since the caller may reuse its chunk after
  * that. Only the views that write added are copied, so a long script that a dripping origin
  * sends in many chunks is copied once, not once per chunk. A caller whose chunks stay as they are
- * (`stable`: Node's decoders and sockets hand out a fresh buffer each time) spares even that:
+ * (`stable`: the Node adapter's stream pipeline, which queues what it is given) spares even that:
  * on the fixture page the copies were ~225 KB per page, the scripts that span its ~4 decoder
  * buffers, among them both 145 KB Flight payloads.
  */
