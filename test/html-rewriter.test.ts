@@ -273,6 +273,87 @@ describe('HTML rewriter: content and structure', () => {
   });
 });
 
+describe('HTML rewriter: text streams', () => {
+  const upper = () => ({
+    write: (bytes: Uint8Array) =>
+      Buffer.from(Buffer.from(bytes).toString('latin1').toUpperCase(), 'latin1'),
+    end: () => undefined,
+  });
+
+  it("streams an element's text through its stream as it arrives, for every chunking", async () => {
+    const html = '<p>x</p><script>let a = "b";</script><style>p{}</style><script>c()</script>';
+    const out = await rewrite(html, (r) => r.on('script', { textStream: upper }));
+    assert.equal(
+      out,
+      '<p>x</p><script>LET A = "B";</script><style>p{}</style><script>C()</script>',
+    );
+  });
+
+  it('sends what a stream decides before the end tag arrives', async () => {
+    const emitted: string[] = [];
+    const rewriter = new HtmlRewriter({
+      output: (chunk) => emitted.push(Buffer.from(chunk).toString()),
+    });
+    rewriter.on('script', { textStream: upper });
+    await rewriter.write(Buffer.from('<script>first half, '));
+    assert.equal(emitted.join(''), '<script>FIRST HALF, ');
+    await rewriter.write(Buffer.from('second</script>'));
+    await rewriter.end();
+    assert.equal(emitted.join(''), '<script>FIRST HALF, SECOND</script>');
+  });
+
+  it('chains streams in order, after whole-text handlers, and holds what a stream holds', async () => {
+    // A stream that holds everything to its end, then writes it reversed.
+    const reverse = () => {
+      let held = '';
+      return {
+        write: (bytes: Uint8Array) => {
+          held += Buffer.from(bytes).toString('latin1');
+          return undefined;
+        },
+        end: () => Buffer.from([...held].reverse().join(''), 'latin1'),
+      };
+    };
+    const html = '<script>abc</script><script type=x>def</script>';
+    const out = await rewrite(html, (r) => {
+      r.on('script', { textStream: reverse });
+      r.on('script', { textStream: upper });
+      r.on('script[type]', { text: (t) => t.replace(`${t.text}!`) });
+    });
+    assert.equal(out, '<script>CBA</script><script type=x>!FED</script>');
+    // A stream handler may decline an element.
+    const declined = await rewrite(html, (r) => r.on('script', { textStream: () => undefined }));
+    assert.equal(declined, html);
+  });
+
+  it("gives text past maxTextBytes to the streams, and a stream's error names the element", async () => {
+    const big = `<script>${'x'.repeat(3000)}</script>`;
+    const out = await rewrite(
+      big,
+      (r) => {
+        r.on('script', { textStream: upper });
+        r.on('script', { text: (t) => t.replace('never') });
+      },
+      { maxTextBytes: 1000, log: { warn() {}, info() {}, debug() {}, error() {} } },
+    );
+    assert.equal(out, big.replace(/x+/, 'X'.repeat(3000)));
+    const rewriter = new HtmlRewriter({ output: () => {} });
+    rewriter.on('script', {
+      textStream: () => ({
+        write: () => {
+          throw new Error('boom');
+        },
+        end: () => undefined,
+      }),
+    });
+    assert.throws(
+      () => rewriter.write(Buffer.from('<p></p><script>x</script>')),
+      (error: unknown) =>
+        error instanceof HtmlRewriterError && /text stream for <script>: boom/.test(error.message),
+    );
+  });
+});
+
 describe('HTML rewriter: asynchronous handlers and errors', () => {
   it('pauses at an async handler with everything before it already emitted', async () => {
     const emitted: string[] = [];

@@ -5,9 +5,10 @@ import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { FlightTextRewriter } from '../src/core/rewrite/flight-text.ts';
-import { escapeJs, NextInlinePayloads, unescapeJs } from '../src/core/rewrite/next-inline.ts';
+import { escapeJs, unescapeJs } from '../src/core/rewrite/js-literals.ts';
+import { NextInlinePayloads } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { flightRows, inlinePayloads, rewriteScript } from './helpers/flight.ts';
+import { exoticEscape, flightRows, inlinePayloads, rewriteScript } from './helpers/flight.ts';
 import { startOrigin } from './helpers/origin.ts';
 import { startTestServer } from './helpers/server.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
@@ -16,36 +17,6 @@ import { testSettings } from './helpers/settings.ts';
 const matcher = new OriginMatcher('https://origin.example.com');
 const target = { scheme: 'https', host: 'test.example.com' };
 const push = (payload: string, quote = '"') => `self.__next_f.push([1,${quote}${payload}${quote}])`;
-
-/**
- * A valid double-quoted JS literal body for `value`, escaped unlike Next.js: chars picked by
- * `seed` are written as `\u00XX` (newlines, dots, letters, `@`, `:`), `/` sometimes as `\/`, and
- * `<` sometimes raw (never as `</` or `<!` inside one literal: a page that wrote that would end
- * its own script).
- */
-function exoticEscape(value: string, seed: number): string {
-  let state = seed | 0;
-  const coin = () => {
-    state = (Math.imul(state, 1103515245) + 12345) | 0;
-    return (state >>> 16) % 3 === 0;
-  };
-  let out = '';
-  const chars = [...value];
-  for (const [index, char] of chars.entries()) {
-    const code = char.codePointAt(0) as number;
-    // A raw `<` only where the page itself stays valid (not `</` or `<!` within this literal).
-    const rawLessThan = !['/', '!'].includes(chars[index + 1] ?? '');
-    const hex = `\\u${code.toString(16).padStart(4, '0')}`;
-    if (char === '"' || char === '\\') out += coin() ? hex : `\\${char}`;
-    else if (code < 0x20) out += coin() ? hex : JSON.stringify(char).slice(1, -1);
-    else if (char === '/') out += coin() ? '\\/' : coin() ? hex : '/';
-    else if (char === '<') out += rawLessThan && coin() ? '<' : '\\u003c';
-    else if (code < 0x80 && coin()) out += hex;
-    else if (char === '\u2028' || char === '\u2029') out += hex;
-    else out += char;
-  }
-  return out;
-}
 
 describe('Next.js inline Flight payloads', () => {
   it('unescapes JS strings and counts their UTF-8 bytes', () => {

@@ -21,6 +21,7 @@ import type {
   DocumentEndHandler,
   ElementHandler,
   TextHandler,
+  TextStreamHandler,
 } from '../core/html/handler-registry.ts';
 import type { HandlerSet } from '../core/html/rewriter.ts';
 import type { ByteTransform } from '../core/services.ts';
@@ -46,7 +47,11 @@ export interface NativeRewritingStream extends ByteTransform {
 interface RecordedRules {
   attributes: Map<string, AttributeRewrite[]>;
   elements: Array<{ selector: string; handler: ElementHandler }>;
-  texts: Array<{ selector: string; handler: TextHandler }>;
+  texts: Array<{
+    selector: string;
+    text: TextHandler | undefined;
+    textStream: TextStreamHandler | undefined;
+  }>;
   documentEnd: DocumentEndHandler[];
 }
 
@@ -60,7 +65,9 @@ function record(setup: (target: HtmlRuleTarget) => void): RecordedRules {
   setup({
     on(selector: string, handlers: HandlerSet) {
       if (handlers.element) rules.elements.push({ selector, handler: handlers.element });
-      if (handlers.text) rules.texts.push({ selector, handler: handlers.text });
+      if (handlers.text || handlers.textStream) {
+        rules.texts.push({ selector, text: handlers.text, textStream: handlers.textStream });
+      }
     },
     rewriteAttribute(attribute: string, rewrite: AttributeRewrite) {
       const name = attribute.toLowerCase();
@@ -105,7 +112,9 @@ export function fastlyHtmlEngine(
     if (rules.texts.length === 0 && rules.documentEnd.length === 0) return native;
 
     const text = textEngine((target) => {
-      for (const { selector, handler } of rules.texts) target.on(selector, { text: handler });
+      for (const { selector, text, textStream } of rules.texts) {
+        target.on(selector, { ...(text ? { text } : {}), ...(textStream ? { textStream } : {}) });
+      }
       for (const handler of rules.documentEnd) target.onDocumentEnd(handler);
     }, options);
     return { writable: native.writable, readable: native.readable.pipeThrough(text) };

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { HtmlRewriter } from '../../src/core/html/index.ts';
 import { byteStringOfText, textOfByteString } from '../../src/core/html/byte-strings.ts';
-import { type NextInlinePayloads, unescapeJs } from '../../src/core/rewrite/next-inline.ts';
+import { unescapeJs } from '../../src/core/rewrite/js-literals.ts';
+import type { NextInlinePayloads } from '../../src/core/rewrite/next-inline.ts';
 
 /**
  * The rows of a Flight stream, and the ids of `T` rows whose declared byte length does not land on
@@ -54,4 +55,34 @@ export function inlinePayloads(html: string): string[] {
 export function rewriteScript(inline: NextInlinePayloads, text: string): string | undefined {
   const rewritten = inline.rewriteScriptBytes(byteStringOfText(text));
   return rewritten === undefined ? undefined : textOfByteString(rewritten);
+}
+
+/**
+ * A valid double-quoted JS literal body for `value`, escaped unlike Next.js: chars picked by
+ * `seed` are written as `\u00XX` (newlines, dots, letters, `@`, `:`), `/` sometimes as `\/`, and
+ * `<` sometimes raw (never as `</` or `<!` inside one literal: a page that wrote that would end
+ * its own script).
+ */
+export function exoticEscape(value: string, seed: number): string {
+  let state = seed | 0;
+  const coin = () => {
+    state = (Math.imul(state, 1103515245) + 12345) | 0;
+    return (state >>> 16) % 3 === 0;
+  };
+  let out = '';
+  const chars = [...value];
+  for (const [index, char] of chars.entries()) {
+    const code = char.codePointAt(0) as number;
+    // A raw `<` only where the page itself stays valid (not `</` or `<!` within this literal).
+    const rawLessThan = !['/', '!'].includes(chars[index + 1] ?? '');
+    const hex = `\\u${code.toString(16).padStart(4, '0')}`;
+    if (char === '"' || char === '\\') out += coin() ? hex : `\\${char}`;
+    else if (code < 0x20) out += coin() ? hex : JSON.stringify(char).slice(1, -1);
+    else if (char === '/') out += coin() ? '\\/' : coin() ? hex : '/';
+    else if (char === '<') out += rawLessThan && coin() ? '<' : '\\u003c';
+    else if (code < 0x80 && coin()) out += hex;
+    else if (char === '\u2028' || char === '\u2029') out += hex;
+    else out += char;
+  }
+  return out;
 }

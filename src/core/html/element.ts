@@ -47,6 +47,19 @@ export interface EndTag {
   remove(): void;
 }
 
+/**
+ * One element's text (script, style) as it arrives, for a rule that can rewrite it without
+ * seeing all of it: its output then leaves as soon as each piece is decided, instead of after the
+ * end tag. Synchronous. `write` gets each piece — a view that is valid only during the call, so
+ * anything held must be copied — and returns what goes out in its place now (the same view, other
+ * bytes, several pieces, or nothing yet); `end` comes after the last piece and returns the rest.
+ */
+export interface TextStream {
+  write(bytes: Uint8Array): TextStreamOutput;
+  end(): TextStreamOutput;
+}
+export type TextStreamOutput = Uint8Array | readonly Uint8Array[] | undefined;
+
 export interface TextContent {
   /** The element whose text this is (`script`, `style`, …). */
   readonly tagName: string;

@@ -3,13 +3,22 @@
  * sets (a handful of `[attr]` selectors): attribute names are compared as bytes against the tag's
  * attributes, with no strings made for tags nothing is interested in.
  */
-import type { Awaitable, DocumentEnd, Element, EndTag, TextContent } from './element.ts';
+import type {
+  Awaitable,
+  DocumentEnd,
+  Element,
+  EndTag,
+  TextContent,
+  TextStream,
+} from './element.ts';
 import { parseSelector, type Selector } from './selectors.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import { decodeText } from './text-codec.ts';
 
 export type ElementHandler = (element: Element) => Awaitable;
 export type TextHandler = (text: TextContent) => Awaitable;
+/** Opens a stream for one matching element's text, or returns undefined to leave it alone. */
+export type TextStreamHandler = (tagName: string) => TextStream | undefined;
 export type EndTagHandler = (end: EndTag) => Awaitable;
 export type DocumentEndHandler = (document: DocumentEnd) => Awaitable;
 /** Returns the new raw value, or undefined (or the same value) to leave it as it is. */
@@ -40,6 +49,7 @@ export function compileSelector(source: string): Selector {
 export class HandlerRegistry {
   readonly elements: Array<Registered<ElementHandler>> = [];
   readonly texts: Array<Registered<TextHandler>> = [];
+  readonly textStreams: Array<Registered<TextStreamHandler>> = [];
   readonly endTags: Array<{ name: string | undefined; handler: EndTagHandler }> = [];
   readonly documentEnds: DocumentEndHandler[] = [];
   readonly attributeRules: AttributeRule[] = [];
@@ -62,6 +72,10 @@ export class HandlerRegistry {
     this.texts.push({ selector: compileSelector(selector), handler });
   }
 
+  addTextStream(selector: string, handler: TextStreamHandler): void {
+    this.textStreams.push({ selector: compileSelector(selector), handler });
+  }
+
   addEndTag(name: string, handler: EndTagHandler): void {
     const lower = name.trim().toLowerCase();
     this.endTags.push({ name: lower === '*' ? undefined : lower, handler });
@@ -73,6 +87,10 @@ export class HandlerRegistry {
 
   matchTexts(tag: Tag, name: string, utf8: boolean): Array<Registered<TextHandler>> {
     return this.texts.length === 0 ? NONE : match(this.texts, tag, name, utf8);
+  }
+
+  matchTextStreams(tag: Tag, name: string, utf8: boolean): Array<Registered<TextStreamHandler>> {
+    return this.textStreams.length === 0 ? NONE : match(this.textStreams, tag, name, utf8);
   }
 
   matchEndTags(name: string): EndTagHandler[] {

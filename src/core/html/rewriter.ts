@@ -13,7 +13,14 @@
 import type { Logger } from '../log.ts';
 import { concatBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
-import { DocumentEndView, ElementView, EndTagView, TextView, type Awaitable } from './element.ts';
+import {
+  DocumentEndView,
+  ElementView,
+  EndTagView,
+  TextView,
+  type Awaitable,
+  type TextStream,
+} from './element.ts';
 import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
 import { ElementEnds } from './element-ends.ts';
 import { OutputQueue } from './output-queue.ts';
@@ -26,10 +33,12 @@ import {
   type AttributeRewrite,
   type Registered,
   type TextHandler,
+  type TextStreamHandler,
 } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
 import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
 import { TextBuffer } from './text-buffer.ts';
+import { chainTextStreams, outputPieces } from './text-streams.ts';
 import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
@@ -63,6 +72,13 @@ export interface HtmlRewriterOptions {
 export interface HandlerSet {
   element?: ElementHandler;
   text?: TextHandler;
+  /**
+   * The element's text as it streams in (see {@link TextStream}), for rules that need not see it
+   * whole. Given with `text`, it must rewrite the same way: this engine then streams, and engines
+   * that cannot (Cloudflare's native HTMLRewriter) call `text`. If an element also matches
+   * whole-text handlers, they run first and the streams get their result.
+   */
+  textStream?: TextStreamHandler;
 }
 
 export class HtmlRewriterError extends Error {
@@ -141,6 +157,10 @@ export class HtmlRewriter {
   #text: TextBuffer | undefined;
   #textTag = '';
   #textHandlers: Array<Registered<TextHandler>> = [];
+  /** The streams the current element's text goes through as it arrives. */
+  #stream: TextStream | undefined;
+  /** Streams that take the text once whole-text handlers are done with it. */
+  #streamsAfter: TextStream[] = NONE;
 
   constructor(options: HtmlRewriterOptions) {
     this.#emit = options.output;
@@ -170,7 +190,8 @@ export class HtmlRewriter {
   on(selector: string, handlers: HandlerSet): this {
     compileSelector(selector); // Reject a bad selector now, even with no handlers.
     if (handlers.element) this.#registry.addElement(selector, handlers.element);
-    if (handlers.text) this.#registry.addText(selector, handlers.text);
+    if (handlers.textStream) this.#registry.addTextStream(selector, handlers.textStream);
+    else if (handlers.text) this.#registry.addText(selector, handlers.text);
     return this;
   }
 
@@ -357,8 +378,22 @@ export class HtmlRewriter {
     if (upTo <= this.#run) return;
     const bytes = this.#buf.subarray(this.#run, upTo);
     this.#run = upTo;
+    this.#toText(bytes);
+  }
+
+  /** Bytes of the current element's text (or document bytes, outside one) go where they belong. */
+  #toText(bytes: Uint8Array): void {
     if (this.#text) this.#collect(bytes);
+    else if (this.#stream) this.#pushAll(this.#streamed(() => this.#stream?.write(bytes)));
     else this.#push(bytes);
+  }
+
+  #streamed(step: () => ReturnType<TextStream['write']>): readonly Uint8Array[] {
+    try {
+      return outputPieces(step());
+    } catch (error) {
+      throw this.#fail(error, `text stream for <${this.#textTag}>`);
+    }
   }
 
   #flushOut(): void {
@@ -495,6 +530,7 @@ export class HtmlRewriter {
     this.#pos = found;
     this.#mode = Mode.Data;
     this.#script.state = ScriptState.Normal;
+    this.#endStream();
     if (!this.#text) return this.#tagAt(found, true);
     this.#tokenStart = found;
     return this.#deliverText(() => this.#tagAt(found, true));
@@ -556,8 +592,7 @@ export class HtmlRewriter {
       nameEnd++;
     this.#tagName = nameEnd < held.byteLength ? foldedName(held, start, nameEnd) : '';
     this.#warnOversized(this.#tagName);
-    if (this.#text) this.#collect(held);
-    else this.#push(held);
+    this.#toText(held);
     this.#mode = Mode.TagSkip;
   }
 
@@ -610,16 +645,15 @@ export class HtmlRewriter {
     const registry = this.#registry;
     const elements =
       registry.elements.length > 0 ? registry.matchElements(tag, name, this.#utf8) : NONE;
-    const texts =
-      html && registry.texts.length > 0 && info.textMode !== TextMode.Data
-        ? registry.matchTexts(tag, name, this.#utf8)
-        : NONE;
+    const hasText = html && info.textMode !== TextMode.Data;
+    const texts = hasText ? registry.matchTexts(tag, name, this.#utf8) : NONE;
+    const streams = hasText ? registry.matchTextStreams(tag, name, this.#utf8) : NONE;
     let view: ElementView | undefined;
     if (registry.attributeRules.length > 0)
       view = this.#rewriteAttributes(name, lt, end, elements.length > 0);
     if (elements.length === 0) {
       this.#enterContent(name, html, info.textMode);
-      if (texts.length > 0) this.#beginText(name, texts, end);
+      if (texts.length > 0 || streams.length > 0) this.#beginText(name, texts, streams, end);
       return undefined;
     }
     this.#flushRun(lt); // Everything before a handler's element goes out before it runs.
@@ -627,7 +661,8 @@ export class HtmlRewriter {
     view ??= new ElementView(tag, name, this.#utf8);
     return this.#call(elements, 'element', view, () => {
       this.#applyStart(view, info, lt, end, isVoid, html);
-      if (texts.length > 0 && !view.removed) this.#beginText(name, texts, end);
+      if ((texts.length > 0 || streams.length > 0) && !view.removed)
+        this.#beginText(name, texts, streams, end);
       return undefined;
     });
   }
@@ -750,11 +785,39 @@ export class HtmlRewriter {
 
   // ── script/style text for text handlers ────────────────────────────────────────────────────
 
-  #beginText(name: string, handlers: Array<Registered<TextHandler>>, end: number): void {
+  #beginText(
+    name: string,
+    handlers: Array<Registered<TextHandler>>,
+    streamHandlers: Array<Registered<TextStreamHandler>>,
+    end: number,
+  ): void {
     this.#flushRun(end);
     this.#textTag = name;
+    const streams: TextStream[] = [];
+    for (const entry of streamHandlers) {
+      let stream;
+      try {
+        stream = entry.handler(name);
+      } catch (error) {
+        throw this.#fail(error, `text stream handler for "${entry.selector.source}"`);
+      }
+      if (stream) streams.push(stream);
+    }
+    if (handlers.length === 0) {
+      if (streams.length > 0) this.#stream = chainTextStreams(streams);
+      return;
+    }
     this.#textHandlers = handlers;
+    this.#streamsAfter = streams;
     this.#text = new TextBuffer(this.#stableChunks);
+  }
+
+  /** The element's text ended: what its streams still hold goes out. */
+  #endStream(): void {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    this.#stream = undefined;
+    this.#pushAll(this.#streamed(() => stream.end()));
   }
 
   #collect(bytes: Uint8Array): void {
@@ -765,8 +828,11 @@ export class HtmlRewriter {
         limit: this.#maxText,
       });
       this.#text = undefined;
-      this.#pushAll(text.pieces);
-      this.#push(bytes);
+      // The text streams on unchanged, through the element's streams if it has any.
+      if (this.#streamsAfter.length > 0) this.#stream = chainTextStreams(this.#streamsAfter);
+      this.#streamsAfter = NONE;
+      for (const piece of text.pieces) this.#toText(piece);
+      this.#toText(bytes);
       return;
     }
     text.add(bytes);
@@ -794,8 +860,16 @@ export class HtmlRewriter {
         return undefined;
       },
     }));
+    const streams = this.#streamsAfter;
+    this.#streamsAfter = NONE;
     return this.#call(entries, 'text', null, () => {
-      if (current) this.#push(current);
+      if (streams.length > 0) {
+        // Whole-text handlers ran first; the element's streams take their result.
+        this.#stream = chainTextStreams(streams);
+        if (current) this.#toText(current);
+        else for (const piece of pieces) this.#toText(piece);
+        this.#endStream();
+      } else if (current) this.#push(current);
       else this.#pushAll(pieces);
       return then();
     });
@@ -808,10 +882,8 @@ export class HtmlRewriter {
     const held = this.#carry;
     this.#carry = [];
     this.#carryBytes = 0;
-    for (const piece of held) {
-      if (this.#text) this.#collect(piece);
-      else this.#push(piece);
-    }
+    for (const piece of held) this.#toText(piece);
+    this.#endStream();
     const rest = (): Step => {
       for (const view of this.#ends.drain()) {
         if (view.removed) this.#suppressed--;

@@ -66,11 +66,13 @@ export function applyHtmlRules(rewriter: HtmlRuleTarget, ctx: HtmlRuleContext): 
 
   const inline = ctx.nextInline;
   if (inline) {
+    // Streamed where the engine can (payloads leave as they arrive), whole where it cannot.
     rewriter.on('script', {
       text: (text) => {
         const next = inline.rewriteScriptBytes(text.byteText);
         if (next !== undefined) text.replaceByteText(next);
       },
+      textStream: () => inline.openScript(),
     });
     rewriter.onDocumentEnd((document) => document.append(inline.documentEnd()));
   }

@@ -107,6 +107,23 @@ function lineEnd(text: string, i: number, escaped: boolean): number {
   }
 }
 
+/**
+ * `at`, or the start of the escape `at` falls inside, in JSON-escaped text that starts at an
+ * escape boundary. Escapes are `\x` or `\uXXXX` and hold no backslash after their first char, so
+ * the nearest backslash within five chars before `at` decides it.
+ */
+export function escapeBoundary(text: string, at: number): number {
+  for (let slash = at - 1; slash >= 0 && slash >= at - 5; slash--) {
+    if (text.charCodeAt(slash) !== 0x5c) continue;
+    let before = 0;
+    while (slash - 1 - before >= 0 && text.charCodeAt(slash - 1 - before) === 0x5c) before++;
+    if (before % 2 === 1) return at; // The second char of `\\`, an escape that ends by `at`.
+    const length = text.charCodeAt(slash + 1) === 0x75 /* u */ ? 6 : 2;
+    return slash + length > at ? slash : at;
+  }
+  return at;
+}
+
 export class FlightTextRewriter {
   readonly #matcher: OriginMatcher;
   readonly #target: OriginUrlTarget;
@@ -143,13 +160,12 @@ export class FlightTextRewriter {
   /**
    * Rewrites the next piece of the stream; returns what is decided now (held `T` text comes out
    * later). With `endOfRun`, line text still open is decided too (the end of an inline payload);
-   * without it, the last few chars of an open line wait in case a reference continues. Escaped
-   * text must come in whole escapes, and is always decided to its end (a payload is complete).
+   * without it, the last few chars of an open line wait in case a reference continues (a payload
+   * arriving in pieces). Escaped text must come in whole escapes.
    */
   push(text: string, endOfRun = true): string {
     if (this.#escaped) {
-      endOfRun = true;
-      const fast = this.#lineRowsOnly(text);
+      const fast = this.#lineRowsOnly(text, endOfRun);
       if (fast !== undefined) return fast;
     }
     let out = '';
@@ -230,19 +246,22 @@ export class FlightTextRewriter {
    * of them equals the row-by-row one (a `\n` escape before a row reads as the newline it is).
    * Only the unfinished last row goes through the state machine. Undefined: not applicable.
    */
-  #lineRowsOnly(text: string): string | undefined {
+  #lineRowsOnly(text: string, endOfRun: boolean): string | undefined {
     const between = this.#state === State.Line || (this.#state === State.Id && this.#header === '');
-    if (!between || this.#line !== '' || LENGTH_ROW.test(text)) return undefined;
+    if (!between || LENGTH_ROW.test(text)) return undefined;
     const end = lastRowEnd(text);
     if (end <= 0) return undefined;
-    const rows = this.#matcher.rewrite(text.slice(0, end), this.#target, {
+    // An open line row (the undecided tail of a payload that came in pieces) is the first row's
+    // start: it is rewritten with the rest, after the same char as before.
+    const rows = this.#matcher.rewrite(this.#line + text.slice(0, end), this.#target, {
       bare: 'anywhere',
       before: this.#before,
       escaped: true,
     }).text;
+    this.#line = '';
     this.#state = State.Id;
     this.#before = 0x0a;
-    return rows + this.push(text.slice(end));
+    return rows + this.push(text.slice(end), endOfRun);
   }
 
   /** Whatever is still held (an unfinished row) goes out as it came. */
@@ -265,9 +284,12 @@ export class FlightTextRewriter {
       escaped: this.#escaped,
     });
     let decided = Math.min(result.decided, line.length);
-    // Never end a decided piece between the two halves of a surrogate pair.
-    const last = line.charCodeAt(decided - 1);
-    if (!final && last >= 0xd800 && last <= 0xdbff) decided--;
+    if (!final) {
+      // Never end a decided piece between the two halves of a surrogate pair, or inside an escape.
+      const last = line.charCodeAt(decided - 1);
+      if (last >= 0xd800 && last <= 0xdbff) decided--;
+      if (this.#escaped) decided = escapeBoundary(line, decided);
+    }
     if (decided === 0) return '';
     // The char the next piece's boundary check sees: in escaped text, the one an escape stands
     // for (`\u2028` ends in `8`, which would read as part of a host name).
