@@ -252,6 +252,47 @@ describe('rewriting publisher proxy', () => {
     },
   );
 
+  it("sends the response headers as soon as the origin's are in, before any body byte", async () => {
+    // The origin answers with headers only, and writes its page when the client has its
+    // headers: a proxy that held them until the first body byte would never get there.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = await startOrigin(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        res.flushHeaders();
+        void released.then(() =>
+          res.end(zlib.gzipSync(`<html><head></head><a href="${slowBase}/x">x</a>`)),
+        );
+      },
+      { streaming: true },
+    );
+    const slowBase = slow.url;
+    const proxy = await startTestServer(testSettings(slow.url));
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http
+          .get(`${proxy.url}/`, { headers: { 'accept-encoding': 'br' } }, resolve)
+          .on('error', reject);
+        setTimeout(
+          () => reject(new Error('no response headers while the origin holds its body')),
+          3000,
+        );
+      });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-encoding'], 'br');
+      release();
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      const html = zlib.brotliDecompressSync(Buffer.concat(chunks)).toString();
+      assert.ok(html.includes('trustedserver-js') && !html.includes(slowBase), html);
+    } finally {
+      release();
+      await proxy.close();
+      await slow.close();
+    }
+  });
+
   it('keeps backpressure through the HTML rewriter, and a client abort cancels the origin', async () => {
     const unit = Buffer.from(`<p><a href="${'ORIGIN'}/x">link</a> ${'text '.repeat(40)}</p>\n`);
     let written = 0;

@@ -66,7 +66,13 @@ export async function writeWebResponse(
     return 0;
   }
   const node = claimNodeBody(response.body);
-  if (node) return pipeNodeBody(node, res);
+  if (node) {
+    // A body still arriving (the origin's, or its transcode): the headers go now, not with the
+    // first body byte as Node would send them, so a slow origin's status reaches the browser
+    // as soon as it is known.
+    res.flushHeaders();
+    return pipeNodeBody(node, res);
+  }
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let bytes = 0;
   const onClose = () => {
