@@ -78,16 +78,25 @@ function advanceEscaped(text: string, i: number, budget: number): { at: number; 
 /** Where a length row could start (conservatively: any `:T` or `:V`). */
 const LENGTH_ROW = /:[TV]/;
 
-/** Index just past the last row-ending `\n` escape of JSON-escaped text, or -1. */
-function lastRowEnd(text: string): number {
-  let at = text.lastIndexOf('\\n');
-  while (at !== -1) {
+/** More than a row header takes (16 hex digits of id, `:` and the tag). */
+const HEADER_ROOM = 24;
+
+/**
+ * Index just past the last row-ending `\n` escape of JSON-escaped text that starts at or after
+ * `from`, or -1. Searched forward from `from`: a backward search would walk all of a long row.
+ */
+function lastRowEndFrom(text: string, from: number): number {
+  let found = -1;
+  for (
+    let at = text.indexOf('\\n', Math.max(0, from));
+    at !== -1;
+    at = text.indexOf('\\n', at + 1)
+  ) {
     let run = 1;
     while (at - run >= 0 && text.charCodeAt(at - run) === 0x5c) run++;
-    if (run % 2 === 1) return at + 2;
-    at = at === 0 ? -1 : text.lastIndexOf('\\n', at - 1);
+    if (run % 2 === 1) found = at + 2;
   }
-  return -1;
+  return found;
 }
 
 /** Index just past the next row-ending newline from `i` (`\n`, or its escape), or -1. */
@@ -249,8 +258,18 @@ export class FlightTextRewriter {
   #lineRowsOnly(text: string, endOfRun: boolean): string | undefined {
     const between = this.#state === State.Line || (this.#state === State.Id && this.#header === '');
     if (!between || LENGTH_ROW.test(text)) return undefined;
-    const end = lastRowEnd(text);
-    if (end <= 0) return undefined;
+    // Only a row end near the end matters: a length row's header could start after it (and go
+    // on in the next piece). Further back, the row that follows is a line row (its whole header
+    // is here, with no `:T`), so all of the text goes on as line rows. Looking only there keeps
+    // a long row's pieces from being searched end to end for row ends they do not have.
+    const end = lastRowEndFrom(text, text.length - HEADER_ROOM);
+    if (end === -1) {
+      // A short text after a row end may be the start of a length row's header.
+      if (this.#state === State.Id && text.length < HEADER_ROOM) return undefined;
+      this.#line += text;
+      this.#state = State.Line;
+      return this.#rewriteLine(endOfRun);
+    }
     // An open line row (the undecided tail of a payload that came in pieces) is the first row's
     // start: it is rewritten with the rest, after the same char as before.
     const rows = this.#matcher.rewrite(this.#line + text.slice(0, end), this.#target, {
