@@ -11,7 +11,7 @@ import { HtmlRewriter } from '../src/core/html/index.ts';
 import { escapeJs } from '../src/core/rewrite/js-literals.ts';
 import { NextInlinePayloads } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { exoticEscape, flightRows, inlinePayloads } from './helpers/flight.ts';
+import { exoticEscape, flightRow, flightRows, inlinePayloads } from './helpers/flight.ts';
 import { rewriteBytes } from './helpers/rewrite.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
 
@@ -43,28 +43,7 @@ const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
 describe('Next.js inline payloads, streamed', () => {
   it('give the bytes of the whole-script path for any page, escaping and chunking (fast-check)', async () => {
-    const url = fc.constantFrom(
-      'https://origin.example.com/a?b=1',
-      '//origin.example.com/x',
-      'https:\\/\\/origin.example.com\\/y',
-      'origin.example.com/bare',
-      'https://origin.example.com.evil.net/',
-      'notorigin.example.com',
-    );
-    const text = fc
-      .array(
-        fc.oneof(
-          url,
-          fc.constantFrom('\n', '"', "'", '\\', '<', '&', '\u2028', 'é', '😀', ' ', '/script>'),
-          fc.string({ maxLength: 6 }),
-        ),
-        { maxLength: 12 },
-      )
-      .map((parts) => parts.join(''));
-    const row = fc.oneof(
-      text.map((body) => `a:${JSON.stringify(body)}\n`),
-      text.map((body) => `b:T${Buffer.byteLength(body).toString(16)},${body}`),
-    );
+    const row = flightRow();
     // A Flight stream cut into payloads at any point (a T row may span scripts), each written as
     // Next.js does, in single quotes, or escaped unlike Next.js; and scripts that are not
     // payloads, or only look like one, in between.

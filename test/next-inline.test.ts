@@ -8,7 +8,13 @@ import { FlightTextRewriter } from '../src/core/rewrite/flight-text.ts';
 import { escapeJs, unescapeJs } from '../src/core/rewrite/js-literals.ts';
 import { NextInlinePayloads } from '../src/core/rewrite/next-inline.ts';
 import { OriginMatcher } from '../src/core/rewrite/origin-urls.ts';
-import { exoticEscape, flightRows, inlinePayloads, rewriteScript } from './helpers/flight.ts';
+import {
+  exoticEscape,
+  flightRow,
+  flightRows,
+  inlinePayloads,
+  rewriteScript,
+} from './helpers/flight.ts';
 import { startOrigin } from './helpers/origin.ts';
 import { startTestServer } from './helpers/server.ts';
 import { sharedFixture } from './helpers/shared-fixtures.ts';
@@ -58,45 +64,7 @@ describe('Next.js inline Flight payloads', () => {
     // scripts, either quoting, text full of escapes, non-ASCII and URLs in every form — and
     // payloads escaped the way other servers might write them (`\u000a` newlines, `\/`, letters
     // and dots as `\u00XX`, a raw `<` next to `/script>` in the following payload).
-    const url = fc.constantFrom(
-      'https://origin.example.com/a?b=1',
-      'http://origin.example.com',
-      '//origin.example.com/x',
-      'https:\\/\\/origin.example.com\\/y',
-      'origin.example.com/bare',
-      'https://origin.example.com.evil.net/',
-      'https://origin.example.com:8443/other-port',
-      'notorigin.example.com',
-    );
-    const text = fc
-      .array(
-        fc.oneof(
-          url,
-          fc.constantFrom(
-            '\n',
-            '"',
-            "'",
-            '\\',
-            '<',
-            '>',
-            '&',
-            '\u2028',
-            'é',
-            '😀',
-            '\t',
-            ' ',
-            '/script>',
-          ),
-          fc.string({ maxLength: 6 }),
-        ),
-        { maxLength: 12 },
-      )
-      .map((parts) => parts.join(''));
-    const row = fc.oneof(
-      text.map((body) => `a:${JSON.stringify(body)}\n`),
-      text.map((body) => `b:T${Buffer.byteLength(body).toString(16)},${body}`),
-      text.map((body) => `c:I["${body.replace(/[\n"\\]/g, '')}"]\n`),
-    );
+    const row = flightRow();
     fc.assert(
       fc.property(
         fc.array(row, { minLength: 1, maxLength: 6 }),

@@ -1,5 +1,6 @@
 /** Reading Flight data back out of rewritten pages, to check it still parses. */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { HtmlRewriter } from '../../src/core/html/index.ts';
 import { byteStringOfText, textOfByteString } from '../../src/core/html/byte-strings.ts';
 import { unescapeJs } from '../../src/core/rewrite/js-literals.ts';
@@ -85,4 +86,50 @@ export function exoticEscape(value: string, seed: number): string {
     else out += char;
   }
   return out;
+}
+
+/**
+ * A Flight row for property tests: newline rows, `T` rows with their byte length, `I` rows, with
+ * text full of escapes, non-ASCII and origin URLs in every form (and look-alikes that must stay).
+ */
+export function flightRow(): fc.Arbitrary<string> {
+  const url = fc.constantFrom(
+    'https://origin.example.com/a?b=1',
+    'http://origin.example.com',
+    '//origin.example.com/x',
+    'https:\\/\\/origin.example.com\\/y',
+    'origin.example.com/bare',
+    'https://origin.example.com.evil.net/',
+    'https://origin.example.com:8443/other-port',
+    'notorigin.example.com',
+  );
+  const text = fc
+    .array(
+      fc.oneof(
+        url,
+        fc.constantFrom(
+          '\n',
+          '"',
+          "'",
+          '\\',
+          '<',
+          '>',
+          '&',
+          '\u2028',
+          'é',
+          '😀',
+          '\t',
+          ' ',
+          '/script>',
+        ),
+        fc.string({ maxLength: 6 }),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.join(''));
+  return fc.oneof(
+    text.map((body) => `a:${JSON.stringify(body)}\n`),
+    text.map((body) => `b:T${Buffer.byteLength(body).toString(16)},${body}`),
+    text.map((body) => `c:I["${body.replace(/[\n"\\]/g, '')}"]\n`),
+  );
 }
