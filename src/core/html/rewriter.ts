@@ -5,7 +5,8 @@
  * tag-scanner.ts, text-scanners.ts, markup.ts) and emits every untouched run of input as a
  * sub-array of that input. A tag split across chunks is the only thing held back (up to
  * `maxTagBytes`; longer tags pass through unchanged); `<script>`/`<style>` text is held only when a
- * text handler asked for it (up to `maxTextBytes`). Output is identical for every chunking.
+ * text handler asked for it whole (up to `maxTextBytes`) — a text stream gets it piece by piece
+ * instead, and holds only what it chooses to. Output is identical for every chunking.
  *
  * Handlers may return promises: output stops at that point (everything before it already
  * emitted), `write()` returns a promise, and processing resumes when it settles.

@@ -16,6 +16,7 @@
  * whole path's, which brings all of the body to the JSON form; the payload is the same.
  */
 import type { TextStream, TextStreamOutput } from '../html/element.ts';
+import { outputPieces } from '../html/text-streams.ts';
 import { fromByteString, toByteString } from '../html/byte-strings.ts';
 import { escapeBoundary, type FlightTextRewriter } from './flight-text.ts';
 import {
@@ -117,11 +118,14 @@ export class InlinePayloadStream implements TextStream {
     const callBytes = call[0].length;
     if (this.#held === '') {
       const body = bytes.subarray(callBytes);
-      return [bytes.subarray(0, callBytes), ...pieces(this.#body(toByteString(body), body))];
+      return [bytes.subarray(0, callBytes), ...outputPieces(this.#body(toByteString(body), body))];
     }
     const text = this.#held + toByteString(bytes);
     this.#held = '';
-    return [fromByteString(text.slice(0, callBytes)), ...pieces(this.#body(text.slice(callBytes)))];
+    return [
+      fromByteString(text.slice(0, callBytes)),
+      ...outputPieces(this.#body(text.slice(callBytes))),
+    ];
   }
 
   /** The held start (not a payload) and `bytes`, unchanged. */
@@ -187,9 +191,4 @@ export class InlinePayloadStream implements TextStream {
     // Unchanged, it keeps its own escapes, as an unchanged script does on the whole path.
     return rewritten === json ? held : rewritten + held.slice(close);
   }
-}
-
-function pieces(output: TextStreamOutput): readonly Uint8Array[] {
-  if (output === undefined) return [];
-  return output instanceof Uint8Array ? [output] : output;
 }
