@@ -20,8 +20,6 @@ import type {
   AttributeRewrite,
   DocumentEndHandler,
   ElementHandler,
-  TextHandler,
-  TextStreamHandler,
 } from '../core/html/handler-registry.ts';
 import type { HandlerSet } from '../core/html/rewriter.ts';
 import type { ByteTransform } from '../core/services.ts';
@@ -47,11 +45,8 @@ export interface NativeRewritingStream extends ByteTransform {
 interface RecordedRules {
   attributes: Map<string, AttributeRewrite[]>;
   elements: Array<{ selector: string; handler: ElementHandler }>;
-  texts: Array<{
-    selector: string;
-    text: TextHandler | undefined;
-    textStream: TextStreamHandler | undefined;
-  }>;
+  /** Text rules (`text` and/or `textStream`), for our engine's pass. */
+  texts: Array<{ selector: string; handlers: Omit<HandlerSet, 'element'> }>;
   documentEnd: DocumentEndHandler[];
 }
 
@@ -64,10 +59,9 @@ function record(setup: (target: HtmlRuleTarget) => void): RecordedRules {
   };
   setup({
     on(selector: string, handlers: HandlerSet) {
-      if (handlers.element) rules.elements.push({ selector, handler: handlers.element });
-      if (handlers.text || handlers.textStream) {
-        rules.texts.push({ selector, text: handlers.text, textStream: handlers.textStream });
-      }
+      const { element, ...text } = handlers;
+      if (element) rules.elements.push({ selector, handler: element });
+      if (text.text || text.textStream) rules.texts.push({ selector, handlers: text });
     },
     rewriteAttribute(attribute: string, rewrite: AttributeRewrite) {
       const name = attribute.toLowerCase();
@@ -112,9 +106,7 @@ export function fastlyHtmlEngine(
     if (rules.texts.length === 0 && rules.documentEnd.length === 0) return native;
 
     const text = textEngine((target) => {
-      for (const { selector, text, textStream } of rules.texts) {
-        target.on(selector, { ...(text ? { text } : {}), ...(textStream ? { textStream } : {}) });
-      }
+      for (const { selector, handlers } of rules.texts) target.on(selector, handlers);
       for (const handler of rules.documentEnd) target.onDocumentEnd(handler);
     }, options);
     return { writable: native.writable, readable: native.readable.pipeThrough(text) };

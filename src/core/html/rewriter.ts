@@ -14,14 +14,8 @@
 import type { Logger } from '../log.ts';
 import { concatBytes, foldedName, LT } from './bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
-import {
-  DocumentEndView,
-  ElementView,
-  EndTagView,
-  TextView,
-  type Awaitable,
-  type TextStream,
-} from './element.ts';
+import { DocumentEndView, ElementView, EndTagView, type Awaitable } from './element.ts';
+import { ElementText, TextRuleError } from './element-text.ts';
 import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
 import { ElementEnds } from './element-ends.ts';
 import { OutputQueue } from './output-queue.ts';
@@ -38,8 +32,6 @@ import {
 } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
 import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
-import { TextBuffer } from './text-buffer.ts';
-import { chainTextStreams, outputPieces } from './text-streams.ts';
 import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
@@ -117,8 +109,6 @@ export class HtmlRewriter {
   readonly #emit: (chunk: Uint8Array) => void;
   readonly #utf8: boolean;
   readonly #maxTag: number;
-  readonly #maxText: number;
-  readonly #stableChunks: boolean;
   readonly #log: Logger | undefined;
 
   #mode: Mode = Mode.Data;
@@ -154,14 +144,7 @@ export class HtmlRewriter {
   readonly #scan = { resumeAt: 0 };
   readonly #comment = new CommentScan();
   #cdataBrackets = 0;
-  /** The text being collected for text handlers (undefined when not collecting). */
-  #text: TextBuffer | undefined;
-  #textTag = '';
-  #textHandlers: Array<Registered<TextHandler>> = [];
-  /** The streams the current element's text goes through as it arrives. */
-  #stream: TextStream | undefined;
-  /** Streams that take the text once whole-text handlers are done with it. */
-  #streamsAfter: TextStream[] = NONE;
+  readonly #elementText: ElementText;
 
   constructor(options: HtmlRewriterOptions) {
     this.#emit = options.output;
@@ -170,9 +153,14 @@ export class HtmlRewriter {
     this.#utf8 = label === 'utf-8' || label === 'utf8' || label === 'unicode-1-1-utf-8';
     if (/^(utf-16|utf-16le|utf-16be|unicode|ucs-2)$/.test(label)) this.#mode = Mode.Passthrough;
     this.#maxTag = options.maxTagBytes ?? 1024 * 1024;
-    this.#maxText = options.maxTextBytes ?? 10 * 1024 * 1024;
-    this.#stableChunks = options.stableChunks === true;
     this.#log = options.log;
+    this.#elementText = new ElementText({
+      output: (bytes) => this.#push(bytes),
+      maxTextBytes: options.maxTextBytes ?? 10 * 1024 * 1024,
+      stableChunks: options.stableChunks === true,
+      utf8: this.#utf8,
+      log: options.log,
+    });
     const initial = options.initialState;
     if (initial && this.#mode !== Mode.Passthrough) {
       const modes = {
@@ -230,8 +218,8 @@ export class HtmlRewriter {
       () => this.#process(),
       () => this.#process(),
     );
-    if (done === undefined) return this.#text?.keep();
-    return done.then(() => this.#text?.keep());
+    if (done === undefined) return this.#elementText.keep();
+    return done.then(() => this.#elementText.keep());
   }
 
   end(): void | Promise<void> {
@@ -288,6 +276,7 @@ export class HtmlRewriter {
   #fail(error: unknown, where?: string): HtmlRewriterError {
     if (this.#failed) return this.#failed;
     if (error instanceof HtmlRewriterError) return (this.#failed = error);
+    if (error instanceof TextRuleError) return this.#fail(error.cause, where ?? error.where);
     const message = error instanceof Error ? error.message : String(error);
     const offset = this.#base + this.#tokenStart;
     this.#failed = new HtmlRewriterError(
@@ -384,17 +373,7 @@ export class HtmlRewriter {
 
   /** Bytes of the current element's text (or document bytes, outside one) go where they belong. */
   #toText(bytes: Uint8Array): void {
-    if (this.#text) this.#collect(bytes);
-    else if (this.#stream) this.#pushAll(this.#streamed(() => this.#stream?.write(bytes)));
-    else this.#push(bytes);
-  }
-
-  #streamed(step: () => ReturnType<TextStream['write']>): readonly Uint8Array[] {
-    try {
-      return outputPieces(step());
-    } catch (error) {
-      throw this.#fail(error, `text stream for <${this.#textTag}>`);
-    }
+    if (!this.#elementText.take(bytes)) this.#push(bytes);
   }
 
   #flushOut(): void {
@@ -531,8 +510,8 @@ export class HtmlRewriter {
     this.#pos = found;
     this.#mode = Mode.Data;
     this.#script.state = ScriptState.Normal;
-    this.#endStream();
-    if (!this.#text) return this.#tagAt(found, true);
+    this.#elementText.endStream();
+    if (!this.#elementText.collecting) return this.#tagAt(found, true);
     this.#tokenStart = found;
     return this.#deliverText(() => this.#tagAt(found, true));
   }
@@ -784,7 +763,7 @@ export class HtmlRewriter {
     for (const element of closing) this.#pushAll(element.afterHtml);
   }
 
-  // ── script/style text for text handlers ────────────────────────────────────────────────────
+  // ── script/style text for text handlers (element-text.ts) ───────────────────────────────
 
   #beginText(
     name: string,
@@ -793,85 +772,14 @@ export class HtmlRewriter {
     end: number,
   ): void {
     this.#flushRun(end);
-    this.#textTag = name;
-    const streams: TextStream[] = [];
-    for (const entry of streamHandlers) {
-      let stream;
-      try {
-        stream = entry.handler(name);
-      } catch (error) {
-        throw this.#fail(error, `text stream handler for "${entry.selector.source}"`);
-      }
-      if (stream) streams.push(stream);
-    }
-    if (handlers.length === 0) {
-      if (streams.length > 0) this.#stream = chainTextStreams(streams);
-      return;
-    }
-    this.#textHandlers = handlers;
-    this.#streamsAfter = streams;
-    this.#text = new TextBuffer(this.#stableChunks);
-  }
-
-  /** The element's text ended: what its streams still hold goes out. */
-  #endStream(): void {
-    const stream = this.#stream;
-    if (stream === undefined) return;
-    this.#stream = undefined;
-    this.#pushAll(this.#streamed(() => stream.end()));
-  }
-
-  #collect(bytes: Uint8Array): void {
-    const text = this.#text as TextBuffer;
-    if (text.byteLength + bytes.byteLength > this.#maxText) {
-      this.#log?.warn('script/style text larger than maxTextBytes passed through unchanged', {
-        tag: this.#textTag,
-        limit: this.#maxText,
-      });
-      this.#text = undefined;
-      // The text streams on unchanged, through the element's streams if it has any.
-      if (this.#streamsAfter.length > 0) this.#stream = chainTextStreams(this.#streamsAfter);
-      this.#streamsAfter = NONE;
-      for (const piece of text.pieces) this.#toText(piece);
-      this.#toText(bytes);
-      return;
-    }
-    text.add(bytes);
+    this.#elementText.begin(name, handlers, streamHandlers);
   }
 
   /** The element's whole text is here: hand it to its text handlers, then write the result. */
   #deliverText(then: () => Step): Step {
-    // The text as it came (pieces, joined only if a handler reads it as one array), or what a
-    // handler replaced it with.
-    const pieces = (this.#text as TextBuffer).pieces;
-    let current: Uint8Array | undefined;
-    this.#text = undefined;
-    const tagName = this.#textTag;
-    const utf8 = this.#utf8;
-    const entries = this.#textHandlers.map((entry) => ({
-      selector: entry.selector,
-      handler: (): Awaitable => {
-        const view = new TextView(tagName, current ? [current] : pieces, utf8);
-        const adopt = () => {
-          if (view.replacement) current = view.replacement;
-        };
-        const result = entry.handler(view);
-        if (result !== undefined && typeof result.then === 'function') return result.then(adopt);
-        adopt();
-        return undefined;
-      },
-    }));
-    const streams = this.#streamsAfter;
-    this.#streamsAfter = NONE;
+    const { entries, finish } = this.#elementText.deliver();
     return this.#call(entries, 'text', null, () => {
-      if (streams.length > 0) {
-        // Whole-text handlers ran first; the element's streams take their result.
-        this.#stream = chainTextStreams(streams);
-        if (current) this.#toText(current);
-        else for (const piece of pieces) this.#toText(piece);
-        this.#endStream();
-      } else if (current) this.#push(current);
-      else this.#pushAll(pieces);
+      finish();
       return then();
     });
   }
@@ -884,7 +792,7 @@ export class HtmlRewriter {
     this.#carry = [];
     this.#carryBytes = 0;
     for (const piece of held) this.#toText(piece);
-    this.#endStream();
+    this.#elementText.endStream();
     const rest = (): Step => {
       for (const view of this.#ends.drain()) {
         if (view.removed) this.#suppressed--;
@@ -901,7 +809,7 @@ export class HtmlRewriter {
         return undefined;
       });
     };
-    return this.#text ? this.#deliverText(rest) : rest();
+    return this.#elementText.collecting ? this.#deliverText(rest) : rest();
   }
 }
 

@@ -5,9 +5,7 @@
 import type { TextStream, TextStreamOutput } from './element.ts';
 
 function into(out: Uint8Array[], output: TextStreamOutput): void {
-  if (output === undefined) return;
-  if (output instanceof Uint8Array) out.push(output);
-  else for (const piece of output) out.push(piece);
+  for (const piece of outputPieces(output)) out.push(piece);
 }
 
 export function chainTextStreams(streams: readonly TextStream[]): TextStream {
