@@ -12,7 +12,7 @@ import { fastlyCodecs } from '../src/fastly/codecs.ts';
 import { fetchFailure, guardBody, withDeadline } from '../src/fastly/origin-guards.ts';
 
 const FETCH: OriginFetchOptions = {
-  timeouts: { connectMs: 1000, firstByteMs: 15000, betweenBytesMs: 10000 },
+  timeouts: { connectMs: 1000, firstByteMs: 15000, betweenBytesMs: 10000, totalMs: 300000 },
   verifyCertificate: true,
 };
 

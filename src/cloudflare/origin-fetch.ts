@@ -11,6 +11,9 @@
  * - `proxy.origin_address` cannot be honoured by a deployed Worker (it connects by name); the local
  *   `dev:worker` runner routes the Worker's outbound traffic to that address instead.
  * - TLS to the origin is always verified (`proxy.certificate_check = false` is refused at build).
+ * - `proxy.max_response_ms` aborts the fetch, which errors a body still arriving; the timer is not
+ *   cleared when the body ends (nothing here sees its end without a stream in between), and
+ *   aborting a finished fetch does nothing.
  */
 import { TsError } from '../core/errors.ts';
 import type { OriginFetch } from '../core/services.ts';
@@ -28,8 +31,20 @@ export const workersOriginFetch: OriginFetch = async (request, options) => {
   const onClientAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onClientAbort, { once: true });
 
+  const started = Date.now();
+  const { totalMs } = options.timeouts;
   try {
-    return await fetch(request, { signal: controller.signal, redirect: 'manual' });
+    const response = await fetch(request, { signal: controller.signal, redirect: 'manual' });
+    const remaining = totalMs > 0 ? totalMs - (Date.now() - started) : Infinity;
+    armResponseDeadline(response, remaining, () =>
+      controller.abort(
+        new TsError(
+          'origin_timeout',
+          `${where}: response not finished within ${totalMs} ms (proxy.max_response_ms)`,
+        ),
+      ),
+    );
+    return response;
   } catch (error) {
     if (timedOut) {
       throw new TsError('origin_timeout', `${where}: no response headers in ${headersDeadline} ms`);
@@ -42,3 +57,10 @@ export const workersOriginFetch: OriginFetch = async (request, options) => {
     options.signal?.removeEventListener('abort', onClientAbort);
   }
 };
+
+function armResponseDeadline(response: Response, remainingMs: number, expire: () => void): void {
+  if (response.body === null || remainingMs === Infinity) return;
+  const type = response.headers.get('content-type') ?? '';
+  if (/^\s*text\/event-stream\s*(;|$)/i.test(type)) return;
+  setTimeout(expire, Math.max(0, remainingMs));
+}

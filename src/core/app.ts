@@ -2,8 +2,9 @@
  * `createApp(settings, services)`: the whole Trusted Server as one web-standard function,
  * `(request: Request) => Promise<Response>`, that every adapter calls.
  *
- * Per request: health check (before auth, for load balancers) → request context (trusted-proxy
- * resolution, header sanitising, first-party host) → basic auth → route → error mapping →
+ * Per request: health check (before auth, for load balancers) → request context (ambiguous
+ * requests refused, the path normalised, trusted-proxy resolution, header sanitising, first-party
+ * host) → basic auth (credentials a handler took are not forwarded) → route → error mapping →
  * finalize headers. Everything that can be decided once is decided here, at creation.
  */
 import { compileBasicAuth, unauthorizedResponse } from './auth/basic-auth.ts';
@@ -15,6 +16,8 @@ import {
   resolveRequestContext,
   type RequestContext,
 } from './http/request-context.ts';
+import { normaliseRequestPath } from './http/request-target.ts';
+import { refuseAmbiguousRequest } from './http/request-checks.ts';
 import { buildRouteTable, matchRoute } from './routes.ts';
 import type { PlatformServices } from './services.ts';
 import type { Settings } from './settings/settings-schema.ts';
@@ -33,25 +36,30 @@ export function createApp(settings: Settings, services: PlatformServices): App {
   const table = buildRouteTable(settings, services);
   const log = services.log;
 
-  const contextFor = (request: Request): RequestContext =>
-    resolveRequestContext(request, services.connection(request), hosts, trusted);
+  const contextFor = (request: Request, url: URL = new URL(request.url)): RequestContext => {
+    refuseAmbiguousRequest(request.headers);
+    const path = normaliseRequestPath(url.pathname);
+    return resolveRequestContext(request, services.connection(request), hosts, trusted, url, path);
+  };
 
   const handle = async (request: Request): Promise<Response> => {
-    let path: string;
+    let url: URL;
     try {
-      path = new URL(request.url).pathname;
+      url = new URL(request.url);
     } catch {
       return errorResponse(toTsError(new Error('unparseable request URL')));
     }
-    if (path === '/health' && request.method === 'GET') {
+    if (url.pathname === '/health' && request.method === 'GET') {
       return new Response('ok', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
     }
     const geo = services.geo(request);
+    let path = url.pathname;
     try {
-      const ctx = contextFor(request);
-      if (!(await authorize(path, request.headers.get('authorization')))) {
-        return finalize(unauthorizedResponse(), geo);
-      }
+      const ctx = contextFor(request, url);
+      path = ctx.path;
+      const verdict = await authorize(path, request.headers.get('authorization'));
+      if (verdict === 'denied') return finalize(unauthorizedResponse(), geo);
+      if (verdict === 'granted') ctx.headers.delete('authorization');
       const response = await matchRoute(table, request.method, path)(request, ctx);
       return finalize(response, geo);
     } catch (thrown) {

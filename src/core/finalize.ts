@@ -1,8 +1,10 @@
 /**
  * Headers every routed response carries (upstream `finalize_response`), applied in one place:
  * geo, then `x-ts-version`, then the operator's `response_headers` (last write wins, so operators
- * may deliberately override the managed ones).
+ * may deliberately override the managed ones), and last the privacy rule for responses that set
+ * cookies (response-privacy.ts), which nothing may override.
  */
+import { applyResponsePrivacy } from './http/response-privacy.ts';
 import type { GeoInfo } from './services.ts';
 import type { Settings } from './settings/settings-schema.ts';
 import { VERSION } from './version.ts';
@@ -37,6 +39,7 @@ export function createFinalizer(settings: Settings) {
     }
     for (const [name, value] of geoHeaders(geo)) target.headers.set(name, value);
     for (const [name, value] of operatorHeaders) target.headers.set(name, value);
+    applyResponsePrivacy(target.headers);
     return target;
   };
 }

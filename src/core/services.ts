@@ -10,6 +10,12 @@ export interface OriginTimeouts {
   connectMs: number;
   firstByteMs: number;
   betweenBytesMs: number;
+  /**
+   * The whole response, request sent to last body byte (`proxy.max_response_ms`; 0 = none). Past
+   * it the body errors, so the client sees a cut-off response, never a clean short one. Event
+   * streams (`text/event-stream`) are exempt: they are meant to stay open.
+   */
+  totalMs: number;
 }
 
 export interface OriginFetchOptions {

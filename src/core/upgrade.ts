@@ -4,6 +4,7 @@
  * other proxied request and returns the origin target and the headers to send.
  */
 import type { BasicAuthCheck } from './auth/basic-auth.ts';
+import { errorResponse, toTsError } from './errors.ts';
 import { unauthorizedResponse } from './auth/basic-auth.ts';
 import type { RequestContext } from './http/request-context.ts';
 import { buildOriginHeaders, originUrl } from './proxy/origin-request.ts';
@@ -19,10 +20,15 @@ export async function planUpgrade(
   authorize: BasicAuthCheck,
   finalize: (response: Response) => Response,
 ): Promise<UpgradePlan> {
-  const ctx = contextFor(request);
-  if (!(await authorize(ctx.url.pathname, request.headers.get('authorization')))) {
-    return { kind: 'refuse', response: finalize(unauthorizedResponse()) };
+  let ctx: RequestContext;
+  try {
+    ctx = contextFor(request);
+  } catch (thrown) {
+    return { kind: 'refuse', response: finalize(errorResponse(toTsError(thrown))) };
   }
+  const verdict = await authorize(ctx.path, request.headers.get('authorization'));
+  if (verdict === 'denied') return { kind: 'refuse', response: finalize(unauthorizedResponse()) };
+  if (verdict === 'granted') ctx.headers.delete('authorization');
   const protocol = request.headers.get('upgrade');
   if (!protocol || protocol.toLowerCase() !== 'websocket') {
     return {

@@ -50,6 +50,7 @@ export function createOriginFetch(): OriginFetcher {
     for (const [name, value] of request.headers) {
       if (!UNSENDABLE.includes(name)) headers[name] = value;
     }
+    const started = performance.now();
     let result;
     try {
       result = await agentFor({ ...options, servername: url.hostname }).request({
@@ -66,9 +67,20 @@ export function createOriginFetch(): OriginFetcher {
     } catch (error) {
       throw classify(error, url);
     }
+    const responseHeaders = toHeaders(result.headers);
+    if (NULL_BODY_STATUSES.has(result.statusCode)) {
+      // A web Response refuses a body with these statuses; there is none to read anyway (undici
+      // ends it at once), and dumping it keeps the connection reusable.
+      result.body.dump().catch(() => {});
+      return new Response(null, { status: result.statusCode, headers: responseHeaders });
+    }
+    const { totalMs } = options.timeouts;
+    if (totalMs > 0 && !isEventStream(responseHeaders)) {
+      enforceDeadline(result.body, totalMs - (performance.now() - started), url, totalMs);
+    }
     return new Response(webBodyOf(result.body), {
       status: result.statusCode,
-      headers: toHeaders(result.headers),
+      headers: responseHeaders,
     });
   };
 
@@ -79,6 +91,32 @@ export function createOriginFetch(): OriginFetcher {
       agents.clear();
     },
   };
+}
+
+/** Statuses whose responses never carry a body, and that a web `Response` refuses one for. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+function isEventStream(headers: Headers): boolean {
+  return /^\s*text\/event-stream\s*(;|$)/i.test(headers.get('content-type') ?? '');
+}
+
+/**
+ * `proxy.max_response_ms`: the body errors once the whole response has taken longer (an origin
+ * dripping a byte a second never trips the between-bytes timeout). The error reaches the client as
+ * a cut-off response; the timer goes with the body.
+ */
+function enforceDeadline(body: Readable, remainingMs: number, url: URL, totalMs: number): void {
+  const expire = () =>
+    body.destroy(
+      new TsError(
+        'origin_timeout',
+        `origin ${url.host}: response not finished within ${totalMs} ms (proxy.max_response_ms)`,
+      ),
+    );
+  if (remainingMs <= 0) return void queueMicrotask(expire);
+  const timer = setTimeout(expire, remainingMs);
+  timer.unref();
+  body.once('close', () => clearTimeout(timer));
 }
 
 function toHeaders(raw: IncomingHttpHeaders): Headers {

@@ -15,11 +15,13 @@ export function toWebRequest(req: IncomingMessage, tls: boolean, signal: AbortSi
   const host = req.headers.host;
   // The URL's authority only gives Request a valid absolute URL; core decides the real host.
   const base = `${tls ? 'https' : 'http'}://${host && HOST_PATTERN.test(host) ? host : 'invalid.localhost'}`;
+  // The target is appended to the base, never resolved against it: `//host/x` resolved would be
+  // a scheme-relative reference naming another host. Core normalises the path.
   let url: URL;
-  if (target.startsWith('/')) url = new URL(target, base);
+  if (target.startsWith('/')) url = new URL(`${base}${target}`);
   else if (/^https?:\/\//i.test(target)) {
     const absolute = new URL(target); // absolute-form: keep only path and query
-    url = new URL(`${absolute.pathname}${absolute.search}`, base);
+    url = new URL(`${base}${absolute.pathname}${absolute.search}`);
   } else throw new BadRequestLine(`unsupported request target form`);
 
   const headers = new Headers();
@@ -50,6 +52,7 @@ export async function writeWebResponse(
   res: ServerResponse,
   response: Response,
   extraHeaders: Record<string, string> = {},
+  sent: { bytes: number } = { bytes: 0 },
 ): Promise<number> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) {
@@ -71,10 +74,9 @@ export async function writeWebResponse(
     // first body byte as Node would send them, so a slow origin's status reaches the browser
     // as soon as it is known.
     res.flushHeaders();
-    return pipeNodeBody(node, res);
+    return pipeNodeBody(node, res, sent);
   }
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let bytes = 0;
   const onClose = () => {
     if (!res.writableFinished)
       reader.cancel(new Error('client closed the connection')).catch(() => {});
@@ -85,7 +87,7 @@ export async function writeWebResponse(
       const { done, value } = await reader.read();
       if (done) break;
       if (res.destroyed) break;
-      bytes += value.byteLength;
+      sent.bytes += value.byteLength;
       if (!res.write(value)) await drained(res);
     }
     if (!res.destroyed) res.end();
@@ -95,13 +97,16 @@ export async function writeWebResponse(
   } finally {
     res.off('close', onClose);
   }
-  return bytes;
+  return sent.bytes;
 }
 
 /** {@link writeWebResponse} for a body that is a Node Readable underneath: piped natively. */
-function pipeNodeBody(body: Readable, res: ServerResponse): Promise<number> {
+function pipeNodeBody(
+  body: Readable,
+  res: ServerResponse,
+  sent: { bytes: number },
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    let bytes = 0;
     const cleanup = () => {
       body.off('data', onData);
       body.off('end', onEnd);
@@ -113,14 +118,14 @@ function pipeNodeBody(body: Readable, res: ServerResponse): Promise<number> {
       body.on('error', () => {});
     };
     const onData = (chunk: Buffer) => {
-      bytes += chunk.byteLength;
+      sent.bytes += chunk.byteLength;
       if (!res.write(chunk)) body.pause();
     };
     const onDrain = () => body.resume();
     const onEnd = () => {
       cleanup();
       if (!res.destroyed) res.end();
-      resolve(bytes);
+      resolve(sent.bytes);
     };
     const onError = (error: Error) => {
       cleanup();
@@ -135,7 +140,7 @@ function pipeNodeBody(body: Readable, res: ServerResponse): Promise<number> {
       if (res.writableFinished) return;
       cleanup();
       body.destroy(new Error('client closed the connection'));
-      resolve(bytes);
+      resolve(sent.bytes);
     };
     if (body.errored) return onError(body.errored);
     if (body.destroyed) return onError(new Error('the body closed before its end'));

@@ -109,6 +109,23 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     });
   });
 
+  // A publisher proxy is never a forward proxy: CONNECT is refused (Node would drop the socket
+  // without a word), and logged like any request.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    log.info('request', {
+      method: 'CONNECT',
+      path: '(authority)',
+      status: 405,
+      bytes: 0,
+      error: 'CONNECT refused',
+    });
+    socket.end(
+      'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n' +
+        'Connection: close\r\nContent-Length: 0\r\n\r\n',
+    );
+  });
+
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     log.debug('rejected malformed request', { code: error.code ?? 'unknown' });
     if (!socket.writable) return socket.destroy();
@@ -177,7 +194,9 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
   });
 
   let status = 0;
-  let bytes = 0;
+  // Body bytes handed to the connection, counted as they go, so a response cut off by an origin
+  // failure or a client abort logs what was really sent, not 0 or the full size.
+  const sent = { bytes: 0 };
   let request: Request | undefined;
   let failure: string | undefined;
   try {
@@ -202,7 +221,7 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
     });
     const response = await app(request);
     status = response.status;
-    bytes = await writeWebResponse(res, response, options.closing() ? { connection: 'close' } : {});
+    await writeWebResponse(res, response, options.closing() ? { connection: 'close' } : {}, sent);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
     if (!res.headersSent) {
@@ -218,7 +237,7 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
       method,
       path,
       status,
-      bytes,
+      bytes: sent.bytes,
       total_ms: round(performance.now() - started),
       origin_ms: origin === undefined ? undefined : round(origin),
       aborted: abort.signal.aborted || undefined,

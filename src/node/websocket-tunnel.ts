@@ -29,11 +29,27 @@ export async function tunnelUpgrade(
 ): Promise<void> {
   client.on('error', () => client.destroy());
   options.tunnels.add(client);
-  client.once('close', () => options.tunnels.delete(client));
+  const started = performance.now();
+  // One access-log line per upgrade, when the connection ends: the status the client got (the
+  // origin's, 101 for an open tunnel) and the bytes it was sent.
+  let status = 0;
+  const bytesBefore = client.bytesWritten;
+  client.once('close', () => {
+    options.tunnels.delete(client);
+    options.log.info('request', {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0] ?? '/',
+      status,
+      bytes: client.bytesWritten - bytesBefore,
+      total_ms: Math.round((performance.now() - started) * 10) / 10,
+      upgrade: req.headers.upgrade ?? '',
+    });
+  });
   let request: Request;
   try {
     request = toWebRequest(req, options.tls, new AbortController().signal);
   } catch {
+    status = 400;
     client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     return;
   }
@@ -43,6 +59,7 @@ export async function tunnelUpgrade(
   });
   const plan = await app.upgrade(request);
   if (plan.kind === 'refuse') {
+    status = plan.response.status;
     const body = Buffer.from(await plan.response.text());
     const lines = [`HTTP/1.1 ${plan.response.status} ${statusText(plan.response.status)}`];
     for (const [name, value] of plan.response.headers) lines.push(`${name}: ${value}`);
@@ -52,6 +69,13 @@ export async function tunnelUpgrade(
   }
 
   const { url, headers } = plan;
+  // Core builds the target from the configured origin; a raw socket is checked once more anyway,
+  // since a tunnel is the one place where a wrong host would be a TCP pipe into the network.
+  if (url.origin !== new URL(options.settings.publisher.origin_url).origin) {
+    status = 400;
+    client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
   const secure = url.protocol === 'https:';
   const address = options.settings.proxy.origin_address;
   const cut = address ? address.lastIndexOf(':') : -1;
@@ -75,12 +99,16 @@ export async function tunnelUpgrade(
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
     upstream.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
     if (head.byteLength > 0) upstream.write(head);
+    upstream.once('data', (chunk: Buffer) => {
+      status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1', 0, 16))?.[1] ?? 0);
+    });
     upstream.pipe(client);
     client.pipe(upstream);
   });
   upstream.on('error', (error) => {
     options.log.warn('websocket tunnel error', { host: url.host, error: error.message });
-    if (!client.destroyed && client.bytesWritten === 0) {
+    if (!client.destroyed && client.bytesWritten === bytesBefore) {
+      status = 502;
       client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     } else client.destroy();
   });

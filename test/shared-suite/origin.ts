@@ -52,6 +52,23 @@ export async function startSuiteOrigin(): Promise<TestOrigin> {
         return send('application/json', Buffer.from(JSON.stringify({ u: `${ORIGIN}/x` })));
       case '/image.png':
         return send('image/png', IMAGE);
+      case '/204':
+      case '/205':
+        res.writeHead(Number(url.pathname.slice(1)), { 'x-origin-said': 'nothing' });
+        return res.end();
+      case '/revalidate':
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=60' });
+          return res.end();
+        }
+        return send('text/html; charset=utf-8', Buffer.from(page(ORIGIN)), { etag: '"v1"' });
+      case '/personal':
+        return send('text/html; charset=utf-8', Buffer.from('<p>hi</p>'), {
+          'set-cookie': 'session=reader-one; Path=/; HttpOnly',
+          'cache-control': 'public, s-maxage=600, max-age=30',
+          'surrogate-control': 'max-age=600',
+          'cdn-cache-control': 'max-age=600',
+        });
       case '/redirect':
         res.writeHead(302, {
           location: `${ORIGIN}/page`,

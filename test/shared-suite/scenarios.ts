@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HtmlRewriter } from '../../src/core/html/index.ts';
 import type { TestOrigin } from '../helpers/origin.ts';
+import { rawRequest, statusOf } from '../helpers/raw-http.ts';
 import { get } from './client.ts';
 import { FIXTURE, IMAGE, ORIGIN, page, startSuiteOrigin } from './origin.ts';
 import type { Target } from './targets.ts';
@@ -152,6 +153,49 @@ export function sharedSuite(name: string, start: (originAddress: string) => Prom
       const html = got.body.toString();
       assert.equal(count(html, 'id="trustedserver-js"'), 1);
       assert.ok(html.length > 10000);
+    });
+
+    it('passes 204 and 205 through with no body (never a 500)', async () => {
+      for (const status of [204, 205]) {
+        const got = await get(`${self}/${status}`);
+        assert.equal(got.status, status);
+        assert.equal(got.headers['x-origin-said'], 'nothing');
+        assert.equal(got.raw.byteLength, 0);
+      }
+    });
+
+    it('passes a 304 revalidation through, so browsers can revalidate pages', async () => {
+      const first = await get(`${self}/revalidate`);
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.etag, 'W/"v1"');
+      const again = await get(`${self}/revalidate`, { 'if-none-match': '"v1"' });
+      assert.equal(again.status, 304);
+      assert.equal(again.raw.byteLength, 0);
+      assert.equal(again.headers['cache-control'], 'max-age=60');
+    });
+
+    it('makes a response that sets a cookie private, with edge-cache headers removed', async () => {
+      const got = await get(`${self}/personal`);
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.headers['set-cookie'], ['session=reader-one; Path=/; HttpOnly']);
+      assert.equal(got.headers['cache-control'], 'private, max-age=30');
+      assert.equal(got.headers['surrogate-control'], undefined);
+      assert.equal(got.headers['cdn-cache-control'], undefined);
+    });
+
+    it('never lets a request path choose the upstream host', async () => {
+      const port = Number(new URL(self).port);
+      for (const target of ['//127.0.0.1:9/x', '/.//127.0.0.1:9/x', '/..//evil.test/x']) {
+        const seen = origin.seen.length;
+        const reply = await rawRequest(
+          port,
+          `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+        );
+        assert.equal(statusOf(reply), 404, target);
+        const asked = origin.seen[seen];
+        assert.equal(asked?.headers.host, 'www.origin.test', target);
+        assert.equal(asked?.url, target.replace(/^\/(\.\.?\/)?\//, '/'), target);
+      }
     });
 
     it('answers a generic 502 when the origin is unreachable', async () => {

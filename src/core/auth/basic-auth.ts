@@ -1,5 +1,8 @@
 /**
  * `[[handlers]]` basic auth: the first handler whose path regex matches protects the request.
+ * Paths are the normalised ones (request-target.ts) and match case-insensitively unless the
+ * handler sets `case_sensitive = true`: `/SECURE` is `/secure` to IIS, to macOS and Windows file
+ * systems and to many routers, so a handler that only covered one spelling would be bypassed.
  *
  * Credentials are compared as SHA-256 digests with a constant-time loop, and the username and
  * password are both always checked (no short-circuit), so neither timing nor code path tells an
@@ -49,18 +52,26 @@ export function parseBasicCredentials(
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-export type BasicAuthCheck = (path: string, authorization: string | null) => Promise<boolean>;
+/**
+ * `open`: no handler covers the path. `granted`: a handler took the request's credentials, which
+ * were for this server, not the origin: they must not be forwarded. `denied`: answer 401.
+ */
+export type AuthVerdict = 'open' | 'granted' | 'denied';
 
-/** Returns a checker: resolves true when the request may proceed. */
+export type BasicAuthCheck = (path: string, authorization: string | null) => Promise<AuthVerdict>;
+
+/** Returns a checker for the normalised request path. */
 export function compileBasicAuth(settings: Settings): BasicAuthCheck {
   const handlers: CompiledHandler[] = settings.handlers.map((handler) => ({
-    path: handler.path,
+    path: handler.case_sensitive
+      ? handler.path
+      : new RegExp(handler.path.source, `${handler.path.flags}i`),
     username: sha256(handler.username),
     password: sha256(handler.password.reveal()),
   }));
   return async (path, authorization) => {
     const handler = handlers.find((candidate) => candidate.path.test(path));
-    if (!handler) return true;
+    if (!handler) return 'open';
     const credentials = parseBasicCredentials(authorization);
     // Hash something even without credentials so every failure takes the same work.
     const [givenUser, givenPassword, expectedUser, expectedPassword] = await Promise.all([
@@ -72,7 +83,7 @@ export function compileBasicAuth(settings: Settings): BasicAuthCheck {
     const diff =
       constantTimeEqual(givenUser, expectedUser) |
       constantTimeEqual(givenPassword, expectedPassword);
-    return credentials !== undefined && diff === 0;
+    return credentials !== undefined && diff === 0 ? 'granted' : 'denied';
   };
 }
 

@@ -18,19 +18,60 @@ export interface RequestContext {
   /** Inbound headers with spoofable and internal fields removed. */
   headers: Headers;
   url: URL;
+  /**
+   * The normalised path (request-target.ts): what auth handlers matched and what the origin is
+   * asked for. Read this, never `url.pathname`.
+   */
+  path: string;
 }
 
 /** Headers a client may not set: forwarding info, and fields only this server may assert. */
 const STRIPPED_PREFIXES = ['x-ts-', 'x-geo-'];
-const STRIPPED = [
+const STRIPPED = new Set([
   'forwarded',
   'x-forwarded-for',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
   'x-real-ip',
   'fastly-ssl',
   'x-synthetic-id',
-];
+]);
+
+/**
+ * Who the client is, as CDNs and load balancers tell an origin. From a configured trusted proxy
+ * they pass (that proxy set them); from anyone else they are a client claiming to be someone else,
+ * and are stripped. The origin learns the client from our `X-Forwarded-For` either way.
+ */
+const CLIENT_IDENTITY = new Set([
+  'true-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'fastly-client-ip',
+  'x-client-ip',
+  'client-ip',
+  'x-cluster-client-ip',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-original-forwarded-for',
+]);
+
+/**
+ * Whether the client may not send `name` (lower case). Underscore spellings (`X_Forwarded_For`)
+ * are judged as their hyphenated twins and never pass, even from a trusted proxy: no proxy sends
+ * them, and servers that map `_` to `-` (nginx with `underscores_in_headers`, CGI's `HTTP_*`
+ * variables) would read them as the real field.
+ */
+function isStripped(name: string, fromProxy: boolean): boolean {
+  const underscored = name.includes('_');
+  const canonical = underscored ? name.replaceAll('_', '-') : name;
+  if (STRIPPED.has(canonical)) return true;
+  if (STRIPPED_PREFIXES.some((prefix) => canonical.startsWith(prefix))) return true;
+  return CLIENT_IDENTITY.has(canonical) && (underscored || !fromProxy);
+}
 
 export interface HostMatcher {
   /** Configured host → does it pin a port? */
@@ -142,6 +183,8 @@ export function resolveRequestContext(
   connection: ClientConnection,
   matcher: HostMatcher,
   trusted: readonly AddressRange[],
+  url: URL = new URL(request.url),
+  path: string = url.pathname,
 ): RequestContext {
   const inbound = request.headers;
   const peer = normaliseAddress(connection.remoteAddress);
@@ -164,9 +207,8 @@ export function resolveRequestContext(
   }
 
   const headers = new Headers(inbound);
-  for (const name of STRIPPED) headers.delete(name);
   for (const [name] of inbound) {
-    if (STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) headers.delete(name);
+    if (isStripped(name, fromProxy)) headers.delete(name);
   }
 
   return {
@@ -174,7 +216,8 @@ export function resolveRequestContext(
     scheme,
     host: firstPartyHost(requestedHost, matcher),
     headers,
-    url: new URL(request.url),
+    url,
+    path,
   };
 }
 

@@ -3,6 +3,7 @@
  * them; hop-by-hop fields removed; `Host` set to the origin; `X-Forwarded-*` set by us (never
  * passed through from the client) to the true client address, scheme and first-party host.
  */
+import { TsError } from '../errors.ts';
 import { removeHopByHop } from '../http/hop-by-hop.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { restrictAcceptEncoding } from './classify.ts';
@@ -27,8 +28,20 @@ export function buildOriginHeaders(ctx: RequestContext, origin: OriginTarget): H
   return headers;
 }
 
+/**
+ * The configured origin with the request's normalised path and query, and nothing of the
+ * request's own authority. Never resolve the path against the origin (`new URL(path, base)`): a
+ * path that reads as `//host/x` is a scheme-relative reference and would pick the host. The
+ * origin is asserted anyway, so no later change to path handling can open the proxy.
+ */
 export function originUrl(ctx: RequestContext, origin: OriginTarget): URL {
-  return new URL(`${ctx.url.pathname}${ctx.url.search}`, origin.base);
+  const url = new URL(`${origin.base.origin}${ctx.path}${ctx.url.search}`);
+  if (url.origin !== origin.base.origin) {
+    throw new TsError('bad_request', 'request target would leave the configured origin', {
+      publicMessage: 'Bad request: invalid request target',
+    });
+  }
+  return url;
 }
 
 export function buildOriginRequest(

@@ -35,6 +35,7 @@ export function createPublisherProxy(
       connectMs: settings.proxy.connect_timeout_ms,
       firstByteMs: settings.proxy.first_byte_timeout_ms,
       betweenBytesMs: settings.proxy.between_bytes_timeout_ms,
+      totalMs: settings.proxy.max_response_ms,
     },
     verifyCertificate: settings.proxy.certificate_check,
     ...(settings.proxy.origin_address ? { connectAddress: settings.proxy.origin_address } : {}),

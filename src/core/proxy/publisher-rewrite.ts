@@ -41,20 +41,22 @@ export function createPublisherRewrite(
     const headers = new Headers(response.headers);
     rewriteHeaders(headers, matcher, target, originHost, cookieDomain);
 
+    // HEAD answers with the headers GET would get: judged as a GET, framed as its rewrite.
+    const head = request.method === 'HEAD';
     const kind = classifyResponse({
-      method: request.method,
+      method: head ? 'GET' : request.method,
       status: response.status,
       contentType: headers.get('content-type'),
       contentEncoding: headers.get('content-encoding'),
       nextjs,
     });
-    if (kind.processing === 'passthrough' || response.body === null) {
-      return new Response(response.body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers,
-      });
+    const init = { status: response.status, statusText: response.statusText, headers };
+    if (kind.processing === 'passthrough' || (response.body === null && !head)) {
+      return new Response(response.body, init);
     }
+    const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
+    frameRewrittenBody(headers, coding);
+    if (head || response.body === null) return new Response(null, init);
 
     let rewrite: ByteSinkFactory | ByteTransform;
     if (kind.processing === 'html') {
@@ -76,9 +78,6 @@ export function createPublisherRewrite(
     } else {
       rewrite = byteRewriterSink(new OriginTextReplacer(matcher, target));
     }
-    const coding = chooseResponseCoding(request.headers.get('accept-encoding'));
-    if (coding === 'identity') headers.delete('content-encoding');
-    else headers.set('content-encoding', coding);
     const plan: Parameters<typeof runBodyPlan>[1] = { rewrite };
     if (kind.coding !== 'identity')
       plan.decode = { coding: kind.coding, maxDecodedBytes: maxDecoded };
@@ -86,17 +85,21 @@ export function createPublisherRewrite(
       const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
       plan.encode = { coding, level };
     }
-    const body = runBodyPlan(response.body, plan, services.codecs);
-    headers.delete('content-length');
-    addVary(headers, 'Accept-Encoding');
-    const etag = headers.get('etag');
-    if (etag !== null && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
+    return new Response(runBodyPlan(response.body, plan, services.codecs), init);
   };
+}
+
+/**
+ * The framing of a rewritten body: the client's coding, no length (it is not known until the
+ * end), `Vary: Accept-Encoding`, and a weak `ETag` (the bytes differ from the origin's).
+ */
+function frameRewrittenBody(headers: Headers, coding: 'identity' | 'gzip' | 'br'): void {
+  if (coding === 'identity') headers.delete('content-encoding');
+  else headers.set('content-encoding', coding);
+  headers.delete('content-length');
+  addVary(headers, 'Accept-Encoding');
+  const etag = headers.get('etag');
+  if (etag !== null && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
 }
 
 /** Origin URLs in `Location`, `Content-Location`, `Link`; `Set-Cookie` `Domain=<origin>`. */

@@ -70,6 +70,8 @@ const synthetic = object({
 
 const handler = object({
   path: regex(),
+  /** Match `path` case-sensitively (default: `/SECURE` is `/secure`, as many origins read it). */
+  case_sensitive: bool().default(false),
   username: str(),
   password: secret(),
 });
@@ -111,6 +113,13 @@ const proxy = object({
   connect_timeout_ms: int({ min: 1, max: 600000 }).default(1000),
   first_byte_timeout_ms: int({ min: 1, max: 600000 }).default(15000),
   between_bytes_timeout_ms: int({ min: 1, max: 600000 }).default(10000),
+  /**
+   * A response's whole life, origin request sent to its last byte; 0 turns it off. An origin that
+   * drips a byte a second stays under every between-bytes timeout and would hold the response
+   * and its sockets for as long as it liked. Five minutes leaves large downloads to slow readers
+   * room (100 MB at 3 Mbit/s); event streams are exempt.
+   */
+  max_response_ms: int({ min: 0, max: 86400000 }).default(300000),
   /**
    * Compression of rewritten responses: CPU against bytes. On the 553 KB fixture page, gzip 3 (the
    * best of zlib's fast levels 1–3) takes ~3.2 ms for 91.9 kB, 4 takes ~4.7 ms for 86.5 kB, 6
