@@ -63,3 +63,11 @@ export async function startOrigin(
       }),
   };
 }
+
+/** An origin that answers every request with `origin saw <target>`. */
+export function startEchoOrigin(): Promise<TestOrigin> {
+  return startOrigin((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`origin saw ${req.url}`);
+  });
+}

@@ -5,6 +5,13 @@ export const SECRET_PROXY = 'proxy-secret-for-tests-8d1f0c';
 export const SECRET_KEY = 'synthetic-key-for-tests-5a9e22';
 export const PASSWORD = 'correct horse battery staple';
 
+/** A basic-auth handler protecting `^/secure` as `editor` / {@link PASSWORD}. */
+export const SECURE_HANDLER = `[[handlers]]
+path = "^/secure"
+username = "editor"
+password = "${PASSWORD}"
+`;
+
 /** A minimal valid config; `extra` is appended as more TOML. */
 export function baseToml(originUrl = 'http://127.0.0.1:9', extra = ''): string {
   return `[publisher]

@@ -11,9 +11,9 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startInternalService } from '../helpers/internal-service.ts';
 import { rawRequest, statusOf } from '../helpers/raw-http.ts';
-import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
+import { startEchoOrigin, startOrigin, type TestOrigin } from '../helpers/origin.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { PASSWORD, testSettings } from '../helpers/settings.ts';
+import { PASSWORD, SECURE_HANDLER, testSettings } from '../helpers/settings.ts';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -39,16 +39,8 @@ describe('finding 1: the publisher proxy is never an open proxy', () => {
   let server: TestServer;
   before(async () => {
     internal = await startInternalService();
-    origin = await startOrigin((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(`origin saw ${req.url}`);
-    });
-    server = await startTestServer(
-      testSettings(
-        origin.url,
-        `[[handlers]]\npath = "^/secure"\nusername = "editor"\npassword = "${PASSWORD}"\n`,
-      ),
-    );
+    origin = await startEchoOrigin();
+    server = await startTestServer(testSettings(origin.url, SECURE_HANDLER));
   });
   after(async () => {
     await server.close();
@@ -222,15 +214,11 @@ describe('findings 4 and 5: auth sees the path the origin sees, and keeps its cr
   let origin: TestOrigin;
   let server: TestServer;
   before(async () => {
-    origin = await startOrigin((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(`origin saw ${req.url}`);
-    });
+    origin = await startEchoOrigin();
     server = await startTestServer(
       testSettings(
         origin.url,
-        `[[handlers]]\npath = "^/secure"\nusername = "editor"\npassword = "${PASSWORD}"\n\n` +
-          `[[handlers]]\npath = "^/Exact"\ncase_sensitive = true\nusername = "editor"\npassword = "${PASSWORD}"\n`,
+        `${SECURE_HANDLER}\n[[handlers]]\npath = "^/Exact"\ncase_sensitive = true\nusername = "editor"\npassword = "${PASSWORD}"\n`,
       ),
     );
   });
