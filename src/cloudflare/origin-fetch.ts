@@ -11,9 +11,12 @@
  * - `proxy.origin_address` cannot be honoured by a deployed Worker (it connects by name); the local
  *   `dev:worker` runner routes the Worker's outbound traffic to that address instead.
  * - TLS to the origin is always verified (`proxy.certificate_check = false` is refused at build).
- * - `proxy.max_response_ms` aborts the fetch, which errors a body still arriving; the timer is not
- *   cleared when the body ends (nothing here sees its end without a stream in between), and
- *   aborting a finished fetch does nothing.
+ * - `proxy.max_response_ms` aborts the fetch, which errors a body the Worker is still reading
+ *   (every rewritten one). A body passed through untouched is streamed by the runtime itself and
+ *   the abort does not reach it (measured in workerd); wrapping it in a JavaScript stream to cut it
+ *   would cost the decode/re-encode above, so Cloudflare's own limits bound those. The timer is
+ *   not cleared when a body ends (nothing here sees its end), and aborting a finished fetch does
+ *   nothing.
  */
 import { TsError } from '../core/errors.ts';
 import type { OriginFetch } from '../core/services.ts';

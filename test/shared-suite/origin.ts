@@ -69,6 +69,13 @@ export async function startSuiteOrigin(): Promise<TestOrigin> {
           'surrogate-control': 'max-age=600',
           'cdn-cache-control': 'max-age=600',
         });
+      case '/drip': {
+        // A byte every 50 ms, forever: never idle long enough for a between-bytes timeout.
+        res.writeHead(200, { 'content-type': url.searchParams.get('type') ?? 'image/png' });
+        const timer = setInterval(() => res.write('x'), 50);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       case '/redirect':
         res.writeHead(302, {
           location: `${ORIGIN}/page`,

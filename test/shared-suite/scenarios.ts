@@ -10,7 +10,7 @@ import type { TestOrigin } from '../helpers/origin.ts';
 import { rawRequest, statusOf } from '../helpers/raw-http.ts';
 import { get } from './client.ts';
 import { FIXTURE, IMAGE, ORIGIN, page, startSuiteOrigin } from './origin.ts';
-import type { Target } from './targets.ts';
+import { SUITE_MAX_RESPONSE_MS, type Target } from './targets.ts';
 
 /** Every attribute value of the page, read with the project's tokenizer (engine-neutral). */
 function attributes(html: Buffer): Array<[string, string]> {
@@ -26,7 +26,20 @@ function attributes(html: Buffer): Array<[string, string]> {
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
-export function sharedSuite(name: string, start: (originAddress: string) => Promise<Target>) {
+/** What a runtime declares it cannot do; the suite skips those cases, saying why. */
+export interface Limits {
+  /**
+   * Why `proxy.max_response_ms` cannot cut off a body that passes through untouched (the
+   * runtime streams it natively, out of the Worker's reach), if it cannot.
+   */
+  passthroughDeadline?: string;
+}
+
+export function sharedSuite(
+  name: string,
+  start: (originAddress: string) => Promise<Target>,
+  limits: Limits = {},
+) {
   describe(`shared suite: ${name}`, () => {
     let origin: TestOrigin;
     let target: Target;
@@ -182,6 +195,23 @@ export function sharedSuite(name: string, start: (originAddress: string) => Prom
       assert.equal(got.headers['surrogate-control'], undefined);
       assert.equal(got.headers['cdn-cache-control'], undefined);
     });
+
+    for (const type of ['image/png', 'text/html']) {
+      const skip = type === 'text/html' ? false : (limits.passthroughDeadline ?? false);
+      it(
+        `cuts off a dripping ${type} response at proxy.max_response_ms, never ending it cleanly`,
+        { skip },
+        async () => {
+          const started = Date.now();
+          await assert.rejects(get(`${self}/drip?type=${encodeURIComponent(type)}`));
+          const took = Date.now() - started;
+          assert.ok(
+            took >= SUITE_MAX_RESPONSE_MS - 100 && took < SUITE_MAX_RESPONSE_MS + 4000,
+            `${took} ms`,
+          );
+        },
+      );
+    }
 
     it('never lets a request path choose the upstream host', async () => {
       const port = Number(new URL(self).port);

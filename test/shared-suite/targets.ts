@@ -19,10 +19,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/** Short, so the suite can watch a dripping origin be cut off; every other response takes ms. */
+export const SUITE_MAX_RESPONSE_MS = 1500;
+
 export function suiteToml(originAddress: string, engine: Engine = 'builtin'): string {
   return baseToml(
     ORIGIN,
     `[proxy]\norigin_address = "${originAddress}"\nmax_decoded_body_bytes = 4194304\n` +
+      `max_response_ms = ${SUITE_MAX_RESPONSE_MS}\n` +
       `[logging]\nlevel = "error"\n[cloudflare]\nhtml_engine = "${engine}"\n`,
   );
 }

@@ -4,6 +4,10 @@
  * no `decompressGzip`, and Fastly's `fetch` does not follow redirects. `cacheOverride: 'pass'`
  * keeps Fastly's readthrough cache out of the way, as the Node adapter has no cache either;
  * caching at the edge is a deliberate later step, not a side effect.
+ *
+ * `proxy.max_response_ms` is not enforced here: Fastly's `fetch` takes no abort signal, and a
+ * deadline stream between origin and client would cost every passed-through body a JavaScript
+ * copy. Fastly's own between-bytes timeout bounds a stalled body; a drip is not bounded.
  */
 import { Backend } from 'fastly:backend';
 import { TsError } from '../../core/errors.ts';
