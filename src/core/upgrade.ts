@@ -20,26 +20,29 @@ export async function planUpgrade(
   authorize: BasicAuthCheck,
   finalize: (response: Response) => Response,
 ): Promise<UpgradePlan> {
-  let ctx: RequestContext;
+  const refuse = (response: Response): UpgradePlan => ({
+    kind: 'refuse',
+    response: finalize(response),
+  });
   try {
-    ctx = contextFor(request);
+    const ctx = contextFor(request);
+    const verdict = await authorize(ctx.path, request.headers.get('authorization'));
+    if (verdict === 'denied') return refuse(unauthorizedResponse());
+    if (verdict === 'granted') ctx.headers.delete('authorization');
+    const protocol = request.headers.get('upgrade');
+    if (!protocol || protocol.toLowerCase() !== 'websocket') {
+      return refuse(new Response('Unsupported upgrade\n', { status: 400 }));
+    }
+    const origin = { base: new URL(settings.publisher.origin_url) };
+    const url = originUrl(ctx, origin);
+    const headers = buildOriginHeaders(ctx, origin);
+    // Hop-by-hop removal dropped these; a tunnel is the one place they must survive.
+    headers.set('connection', 'Upgrade');
+    headers.set('upgrade', protocol);
+    return { kind: 'tunnel', url, headers };
   } catch (thrown) {
-    return { kind: 'refuse', response: finalize(errorResponse(toTsError(thrown))) };
+    // A refused request (400) or a broken invariant (500, generic): never a rejection, which an
+    // adapter holding a raw socket could not answer.
+    return refuse(errorResponse(toTsError(thrown)));
   }
-  const verdict = await authorize(ctx.path, request.headers.get('authorization'));
-  if (verdict === 'denied') return { kind: 'refuse', response: finalize(unauthorizedResponse()) };
-  if (verdict === 'granted') ctx.headers.delete('authorization');
-  const protocol = request.headers.get('upgrade');
-  if (!protocol || protocol.toLowerCase() !== 'websocket') {
-    return {
-      kind: 'refuse',
-      response: finalize(new Response('Unsupported upgrade\n', { status: 400 })),
-    };
-  }
-  const origin = { base: new URL(settings.publisher.origin_url) };
-  const headers = buildOriginHeaders(ctx, origin);
-  // Hop-by-hop removal dropped these; a tunnel is the one place they must survive.
-  headers.set('connection', 'Upgrade');
-  headers.set('upgrade', protocol);
-  return { kind: 'tunnel', url: originUrl(ctx, origin), headers };
 }

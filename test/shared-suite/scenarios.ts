@@ -213,6 +213,27 @@ export function sharedSuite(
       );
     }
 
+    it('strips client-identity headers a client sent, in either spelling', async () => {
+      const seen = origin.seen.length;
+      const got = await get(`${self}/api.json`, {
+        'true-client-ip': '203.0.113.9',
+        'cf-connecting-ip': '203.0.113.9',
+        'x-client-ip': '203.0.113.9',
+        x_forwarded_for: '203.0.113.9',
+        x_ts_ec: 'forged',
+      });
+      assert.equal(got.status, 200);
+      const asked = origin.seen[seen];
+      const names = (asked?.rawHeaders ?? [])
+        .filter((_, index) => index % 2 === 0)
+        .map((name) => name.toLowerCase());
+      for (const name of ['true-client-ip', 'cf-connecting-ip', 'x-client-ip']) {
+        assert.ok(!names.includes(name), `${name} reached the origin`);
+      }
+      assert.ok(!names.some((name) => name.includes('_')), names.join(' '));
+      assert.notEqual(asked?.headers['x-forwarded-for'], '203.0.113.9');
+    });
+
     it('never lets a request path choose the upstream host', async () => {
       const port = Number(new URL(self).port);
       for (const target of ['//127.0.0.1:9/x', '/.//127.0.0.1:9/x', '/..//evil.test/x']) {
