@@ -216,8 +216,8 @@ export function sharedSuite(
     it('strips client-identity headers a client sent, in either spelling', async () => {
       const seen = origin.seen.length;
       const got = await get(`${self}/api.json`, {
+        // Not CF-Connecting-IP: on Workers, Cloudflare's edge sets it and the adapter believes it.
         'true-client-ip': '203.0.113.9',
-        'cf-connecting-ip': '203.0.113.9',
         'x-client-ip': '203.0.113.9',
         x_forwarded_for: '203.0.113.9',
         x_ts_ec: 'forged',
@@ -227,7 +227,7 @@ export function sharedSuite(
       const names = (asked?.rawHeaders ?? [])
         .filter((_, index) => index % 2 === 0)
         .map((name) => name.toLowerCase());
-      for (const name of ['true-client-ip', 'cf-connecting-ip', 'x-client-ip']) {
+      for (const name of ['true-client-ip', 'x-client-ip']) {
         assert.ok(!names.includes(name), `${name} reached the origin`);
       }
       assert.ok(!names.some((name) => name.includes('_')), names.join(' '));
