@@ -27,6 +27,8 @@ declare module 'autocannon' {
         responseTimeMs: number,
       ) => void,
     ): Instance;
+    on(event: 'reqError', listener: (error: Error & { code?: string }) => void): Instance;
+    stop(): void;
   }
   function autocannon(options: Options): Instance;
   export default autocannon;

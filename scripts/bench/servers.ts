@@ -77,13 +77,15 @@ async function launch(
 
 /**
  * `trusted-server serve --workers 1` on a free port, under this same Node, ready once `readyPath`
- * answers 200 (`/health` leaves the publisher path cold; `/` times a full first page).
+ * answers 200 (`/health` leaves the publisher path cold; `/` times a full first page). `root` is
+ * the checkout whose server runs (the soak measures another one's with `--server-root`).
  */
 export async function startTrustedServer(
   originPort: number,
   nextjs: boolean,
   readyPath = '/health',
   execArgv: string[] = [],
+  root = ROOT,
 ): Promise<RunningServer> {
   const port = await freePort();
   const config = writeServerConfig(originPort, nextjs);
@@ -92,7 +94,7 @@ export async function startTrustedServer(
     process.execPath,
     [
       ...execArgv,
-      join(ROOT, 'src/cli/main.ts'),
+      join(root, 'src/cli/main.ts'),
       'serve',
       '--config',
       config,
