@@ -9,6 +9,7 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { createConsoleLogger } from '../node/console-log.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
 import { tuneGarbageCollector } from '../node/gc-tuning.ts';
+import { applyMemoryTuning, MemoryTuningError, memorySettings } from '../node/memory-tuning.ts';
 import { sizeThreadpool } from '../node/threadpool.ts';
 import { loadConfigFile } from './load-config-file.ts';
 import { UsageError } from './usage.ts';
@@ -45,6 +46,13 @@ export async function serve(options: ServeOptions): Promise<number> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     throw new UsageError('--tls-cert and --tls-key must be given together');
   }
+  // First: this may re-execute the process with start-up memory settings (same PID).
+  try {
+    applyMemoryTuning();
+  } catch (error) {
+    if (error instanceof MemoryTuningError) throw new UsageError(error.message);
+    throw error;
+  }
   // Before the first asynchronous fs call (reading the config): libuv sizes its pool then.
   sizeThreadpool(options.workers);
   tuneGarbageCollector();
@@ -71,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     url: running.url,
     origin: settings.publisher.origin_url,
     pid: process.pid,
+    ...memorySettings(),
   });
   await stopped;
   return 0;
