@@ -12,7 +12,7 @@ import {
   LOCAL_ONLY,
   parseBenchOptions,
   USAGE,
-  UsageError,
+  parseOrExit,
   type BenchOptions,
   type Mode,
 } from './options.ts';
@@ -44,19 +44,7 @@ const SCENARIOS: Record<Mode, (ctx: BenchContext) => Promise<void>> = {
 };
 
 function parse(): BenchOptions {
-  try {
-    const options = parseBenchOptions(process.argv.slice(2));
-    if (options === 'help') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    return options;
-  } catch (error) {
-    const message =
-      error instanceof UsageError || error instanceof TypeError ? error.message : String(error);
-    process.stderr.write(`bench: ${message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+  return parseOrExit('bench', USAGE, () => parseBenchOptions(process.argv.slice(2)));
 }
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);

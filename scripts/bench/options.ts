@@ -70,7 +70,27 @@ options
 
 export class UsageError extends Error {}
 
-function positiveNumber(flag: string, raw: string, integer: boolean): number {
+/**
+ * A tool's options from its command line, or the process ends: usage on stdout and exit 0 for
+ * `--help`, the message and usage on stderr and exit 2 for a bad flag (named in the message).
+ */
+export function parseOrExit<T>(tool: string, usage: string, parse: () => T | 'help'): T {
+  try {
+    const options = parse();
+    if (options === 'help') {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    return options;
+  } catch (error) {
+    const message =
+      error instanceof UsageError || error instanceof TypeError ? error.message : String(error);
+    process.stderr.write(`${tool}: ${message}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
+export function positiveNumber(flag: string, raw: string, integer: boolean): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new UsageError(

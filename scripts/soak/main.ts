@@ -20,7 +20,8 @@ import { startTrustedServer } from '../bench/servers.ts';
 import { soakChart } from './chart.ts';
 import { startLoad } from './load.ts';
 import { readMemory, usageLines } from './memory.ts';
-import { parseSoakOptions, USAGE, UsageError, type SoakOptions } from './options.ts';
+import { parseOrExit } from '../bench/options.ts';
+import { parseSoakOptions, USAGE, type SoakOptions } from './options.ts';
 import {
   errorText,
   sampleTable,
@@ -34,19 +35,7 @@ const PRELOAD = fileURLToPath(new URL('./preload.ts', import.meta.url));
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 function parse(): SoakOptions {
-  try {
-    const options = parseSoakOptions(process.argv.slice(2));
-    if (options === 'help') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    return options;
-  } catch (error) {
-    const message =
-      error instanceof UsageError || error instanceof TypeError ? error.message : String(error);
-    process.stderr.write(`soak: ${message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+  return parseOrExit('soak', USAGE, () => parseSoakOptions(process.argv.slice(2)));
 }
 
 function commitOf(root: string): string {

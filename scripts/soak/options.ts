@@ -7,9 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RESULTS_DIR } from '../bench/compare.ts';
 import { BROWSER_ACCEPT_ENCODING } from '../bench/context.ts';
-import { acceptEncoding, UsageError } from '../bench/options.ts';
-
-export { UsageError };
+import { acceptEncoding, positiveNumber as positive, UsageError } from '../bench/options.ts';
 
 export interface SoakOptions {
   /** Minutes of load (fractional allowed). */
@@ -47,16 +45,6 @@ options
   --node-flags="F …"  Node/V8 flags for the server, space-separated (e.g. --node-flags=--max-semi-space-size=8)
   --no-nextjs          run the server with [integrations.nextjs] disabled
 `;
-
-function positive(flag: string, raw: string, integer: boolean): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(
-      `--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`,
-    );
-  }
-  return value;
-}
 
 export function parseSoakOptions(argv: string[]): SoakOptions | 'help' {
   const { values } = parseArgs({
