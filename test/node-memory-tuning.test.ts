@@ -11,22 +11,24 @@ import {
 
 const MEMORY_TUNING = fileURLToPath(new URL('../src/node/memory-tuning.ts', import.meta.url));
 const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+const installed = () => JEMALLOC;
+const absent = () => undefined;
 const ON = { TRUSTED_SERVER_MEMORY_TUNING: 'on' };
 
 describe('memory tuning (serve re-executes itself with start-up memory settings)', () => {
   it('adds the V8 flags and jemalloc, keeps the rest, and marks the environment', () => {
-    const relaunch = memoryRelaunch(['--import', 'x.ts'], { ...ON, PATH: '/bin' }, JEMALLOC);
+    const relaunch = memoryRelaunch(['--import', 'x.ts'], { ...ON, PATH: '/bin' }, installed);
     assert.deepEqual(relaunch?.execArgv, ['--import', 'x.ts', ...V8_MEMORY_FLAGS]);
     assert.equal(relaunch?.env.PATH, '/bin');
     assert.equal(relaunch?.env.LD_PRELOAD, JEMALLOC);
     assert.equal(relaunch?.env.MALLOC_CONF, JEMALLOC_CONF);
     assert.equal(relaunch?.env.TRUSTED_SERVER_MEMORY_TUNED, '1');
     // Once marked, never again (no exec loop).
-    assert.equal(memoryRelaunch(relaunch.execArgv, relaunch.env, JEMALLOC), undefined);
+    assert.equal(memoryRelaunch(relaunch.execArgv, relaunch.env, installed), undefined);
   });
 
   it('without jemalloc on the machine, only the V8 flags', () => {
-    const relaunch = memoryRelaunch([], ON, undefined);
+    const relaunch = memoryRelaunch([], ON, absent);
     assert.deepEqual(relaunch?.execArgv, [...V8_MEMORY_FLAGS]);
     assert.equal(relaunch?.env.LD_PRELOAD, undefined);
     assert.equal(relaunch?.env.MALLOC_CONF, undefined);
@@ -41,24 +43,27 @@ describe('memory tuning (serve re-executes itself with start-up memory settings)
   });
 
   it("leaves the operator's own flags, preload and allocator settings alone", () => {
-    const own = memoryRelaunch(['--max_semi_space_size=64'], ON, undefined);
+    const own = memoryRelaunch(['--max_semi_space_size=64'], ON, absent);
     assert.deepEqual(own?.execArgv, ['--max_semi_space_size=64', '--heap-growing-percent=50']);
     const all = ['--max-semi-space-size=64', '--heap-growing-percent=100'];
-    assert.equal(memoryRelaunch(all, ON, undefined), undefined);
-    assert.equal(memoryRelaunch(all, { ...ON, LD_PRELOAD: '/opt/agent.so' }, JEMALLOC), undefined);
-    const conf = memoryRelaunch(all, { ...ON, MALLOC_CONF: 'narenas:2' }, JEMALLOC);
+    assert.equal(memoryRelaunch(all, ON, absent), undefined);
+    assert.equal(memoryRelaunch(all, { ...ON, LD_PRELOAD: '/opt/agent.so' }, installed), undefined);
+    const conf = memoryRelaunch(all, { ...ON, MALLOC_CONF: 'narenas:2' }, installed);
     assert.equal(conf?.env.LD_PRELOAD, JEMALLOC);
     assert.equal(conf?.env.MALLOC_CONF, 'narenas:2');
   });
 
   it('TRUSTED_SERVER_MEMORY_TUNING: off (the default) skips all, v8 the flags only, others refused', () => {
-    assert.equal(memoryRelaunch([], {}, JEMALLOC), undefined);
-    assert.equal(memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'off' }, JEMALLOC), undefined);
-    const v8 = memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'V8' }, JEMALLOC);
+    const looked: string[] = [];
+    const watched = () => (looked.push('looked'), JEMALLOC);
+    assert.equal(memoryRelaunch([], {}, watched), undefined);
+    assert.deepEqual(looked, [], 'off (the default) never looks for the allocator');
+    assert.equal(memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'off' }, installed), undefined);
+    const v8 = memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'V8' }, installed);
     assert.deepEqual(v8?.execArgv, [...V8_MEMORY_FLAGS]);
     assert.equal(v8?.env.LD_PRELOAD, undefined);
     assert.throws(
-      () => memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'no' }, JEMALLOC),
+      () => memoryRelaunch([], { TRUSTED_SERVER_MEMORY_TUNING: 'no' }, installed),
       /TRUSTED_SERVER_MEMORY_TUNING must be one of on, v8, off; got "no"/,
     );
   });
