@@ -28,7 +28,6 @@ declare module 'autocannon' {
       ) => void,
     ): Instance;
     on(event: 'reqError', listener: (error: Error & { code?: string }) => void): Instance;
-    stop(): void;
   }
   function autocannon(options: Options): Instance;
   export default autocannon;

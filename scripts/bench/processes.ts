@@ -2,7 +2,7 @@
  * Child processes of a bench run: the server under test and peers. Every child is killed when the
  * bench exits, however it exits, so a failed run leaves nothing listening.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,18 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+
+/** The checkout's short commit, `+dirty` with uncommitted changes, `unknown` outside git. */
+export function gitCommit(root = ROOT): string {
+  try {
+    const git = (args: string[]) =>
+      execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
+    return git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain']) ? '+dirty' : '');
+  } catch {
+    // Not a git checkout: the results still stand, only unlabelled.
+    return 'unknown';
+  }
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

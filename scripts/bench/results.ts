@@ -2,8 +2,8 @@
  * Results of one bench run: named metrics with units and a direction, so any two saved runs can be
  * compared without knowing which scenarios produced them.
  */
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { gitCommit } from './processes.ts';
 
 export interface Metric {
   /** Stable key, e.g. `load.trusted-server.rps`. */
@@ -50,14 +50,7 @@ export class Results {
   }
 
   toRun(meta: Omit<BenchRun['meta'], 'date' | 'commit' | 'node' | 'cpus'>): BenchRun {
-    let commit = 'unknown';
-    try {
-      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-      const dirty = execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' }).trim();
-      if (dirty !== '') commit += '+dirty';
-    } catch {
-      // Not a git checkout: the results still stand, only unlabelled.
-    }
+    const commit = gitCommit();
     const cpuList = cpus();
     return {
       version: 1,

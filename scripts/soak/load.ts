@@ -16,9 +16,8 @@ export interface LoadInterval {
 export interface LoadHandle {
   /** Returns and resets the counters. */
   take(): LoadInterval;
-  /** Resolves when the run ends (after `durationS`, or `stop()`). */
+  /** Resolves when the run ends (after `durationS`). */
   done: Promise<void>;
-  stop(): void;
 }
 
 function errorKind(error: Error & { code?: string }): string {
@@ -56,6 +55,5 @@ export function startLoad(
       return taken;
     },
     done: Promise.resolve(instance).then(() => undefined),
-    stop: () => instance.stop(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- [--minutes N] [--connections C] [--idle S] [--sample S] [--accept-encoding V]
- * [--out DIR] [--server-root DIR] [--node-flags F] [--no-nextjs]`: memory under sustained load (issue 15).
+ * [--out DIR] [--server-root DIR] [--node-flags F] [--no-nextjs]`: memory under sustained load.
  *
  * Starts the bench origin and one `trusted-server serve` process (with preload.ts, which reports
  * the server's own `process.memoryUsage()`), takes a baseline, drives the page at C connections
@@ -9,20 +9,20 @@
  * not, and writes soak-<stamp>.json and soak-<stamp>.svg. Exit code 1 only when the harness
  * itself fails (server died, origin failed, watchdog); a missed goal is reported, not failed.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchOrigin } from '../bench/origin.ts';
-import { ROOT, sleep } from '../bench/processes.ts';
+import { parseOrExit } from '../bench/options.ts';
+import { gitCommit, ROOT, sleep } from '../bench/processes.ts';
 import { startTrustedServer } from '../bench/servers.ts';
 import { soakChart } from './chart.ts';
 import { startLoad } from './load.ts';
 import { readMemory, usageLines } from './memory.ts';
-import { parseOrExit } from '../bench/options.ts';
 import { parseSoakOptions, USAGE, type SoakOptions } from './options.ts';
 import {
+  addErrors,
   errorText,
   sampleTable,
   summarise,
@@ -36,16 +36,6 @@ const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 function parse(): SoakOptions {
   return parseOrExit('soak', USAGE, () => parseSoakOptions(process.argv.slice(2)));
-}
-
-function commitOf(root: string): string {
-  try {
-    const git = (args: string[]) =>
-      execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
-    return git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain']) ? '+dirty' : '');
-  } catch {
-    return 'unknown';
-  }
 }
 
 const stamp = () =>
@@ -70,14 +60,14 @@ async function soak(options: SoakOptions): Promise<void> {
     [...options.nodeFlags, '--import', PRELOAD],
     root,
   );
-  progress(`server: ${root} (${commitOf(root)}), pid ${server.pid}, ${server.url.href}`);
+  const commit = gitCommit(root);
+  progress(`server: ${root} (${commit}), pid ${server.pid}, ${server.url.href}`);
   const samples: Sample[] = [];
   const loadMs = options.minutes * 60_000;
   let loadStart = performance.now();
   const alive = () => {
     try {
       process.kill(server.pid, 0);
-      return true;
     } catch {
       throw new Error(`the server (pid ${server.pid}) died:\n${server.output()}`);
     }
@@ -127,8 +117,7 @@ async function soak(options: SoakOptions): Promise<void> {
         const total = previous.seconds + seconds;
         previous.rps = (previous.rps * previous.seconds + ok) / total;
         previous.seconds = total;
-        for (const [kind, n] of Object.entries(errors))
-          previous.errors[kind] = (previous.errors[kind] ?? 0) + n;
+        addErrors(previous.errors, errors);
         continue;
       }
       take('load', seconds, seconds > 0 ? ok / seconds : 0, errors);
@@ -153,7 +142,7 @@ async function soak(options: SoakOptions): Promise<void> {
   }
 
   const summary = summarise(samples);
-  const title = `npm run soak -- --minutes ${options.minutes} --connections ${options.connections} (${commitOf(root)}, ${new Date().toISOString().slice(0, 10)})`;
+  const title = `npm run soak -- --minutes ${options.minutes} --connections ${options.connections} (${commit}, ${new Date().toISOString().slice(0, 10)})`;
   process.stdout.write(`\nsoak: ${title}\n\n${sampleTable(samples)}\n\n${summaryText(summary)}\n`);
   mkdirSync(options.out, { recursive: true });
   const name = `soak-${stamp()}`;
@@ -166,7 +155,7 @@ async function soak(options: SoakOptions): Promise<void> {
         version: 1,
         meta: {
           date: new Date().toISOString(),
-          commit: commitOf(root),
+          commit,
           node: process.version,
           argv: process.argv.slice(2),
           ...options,

@@ -1,5 +1,5 @@
 /**
- * The soak's samples, their summary (baseline, peak, plateau, idle) against issue 15's goal, and
+ * The soak's samples, their summary (baseline, peak, plateau, idle) against the memory goal, and
  * the table printed at the end.
  */
 import { median } from '../bench/results.ts';
@@ -20,7 +20,7 @@ export interface Sample {
   memory: MemoryReading;
 }
 
-/** Issue 15's goal: RSS plateaus below this under load… */
+/** The memory goal: RSS plateaus below this under load… */
 export const GOAL_PLATEAU_MB = 250;
 
 export interface Summary {
@@ -65,7 +65,7 @@ function slopePerMinute(points: { t: number; y: number }[]): number {
   return den === 0 ? Number.NaN : (num / den) * 60;
 }
 
-function addErrors(into: Record<string, number>, from: Record<string, number>): void {
+export function addErrors(into: Record<string, number>, from: Record<string, number>): void {
   for (const [kind, count] of Object.entries(from)) into[kind] = (into[kind] ?? 0) + count;
 }
 
