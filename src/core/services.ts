@@ -66,6 +66,23 @@ export interface BodyPlan {
   decode?: { coding: ContentCoding; maxDecodedBytes: number };
   rewrite: ByteSinkFactory;
   encode?: { coding: 'gzip' | 'br'; level: number };
+  /**
+   * The request's work permit ({@link PlatformServices.admit}), now the body's: touched as the
+   * body makes progress, released when it ends, fails or is abandoned.
+   */
+  permit?: WorkPermit;
+}
+
+/**
+ * A hold on one of the page path's work slots. The platform takes it back on its own from a
+ * holder that stops making progress (waiting on its origin or its reader), so a forgotten or
+ * stalled permit never blocks others for long.
+ */
+export interface WorkPermit {
+  /** Progress was made: the holder keeps the slot. */
+  touch(): void;
+  /** The work is done. Idempotent. */
+  release(): void;
 }
 
 /** Compression, as the platform provides it (Node: node:zlib; edges: their own). */
@@ -99,4 +116,11 @@ export interface PlatformServices {
   log: Logger;
   /** Milliseconds since the epoch. Injected so tests and edges control time. */
   now(): number;
+  /**
+   * Optional: admission to the publisher proxy. Resolves with a permit once the request may be
+   * worked on; rejects with the signal's reason if it is aborted while waiting. Where a process
+   * serves many requests at once (Node) this bounds how many pages it rewrites together; edge
+   * platforms isolate requests and leave it out.
+   */
+  admit?(signal: AbortSignal): WorkPermit | Promise<WorkPermit>;
 }

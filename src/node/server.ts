@@ -20,6 +20,7 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
 import { installNodeByteStrings } from './byte-strings.ts';
 import { nodeCodecs } from './codecs.ts';
+import { WorkPermits } from './work-permits.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
 import { tunnelUpgrade } from './websocket-tunnel.ts';
@@ -41,6 +42,14 @@ export interface RunningServer {
   server: http.Server;
 }
 
+/**
+ * A proxied request waits at most this long for a permit (`[server] max_active_pages`): past it
+ * the server is overloaded, and a longer queue would only add to the reader's wait.
+ */
+const PAGE_MAX_WAIT_MS = 1000;
+/** A request that waits this long on its origin or its reader gives its permit up. */
+const PAGE_STALL_MS = 100;
+
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   const limits = settings.server;
@@ -48,6 +57,11 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   installNodeByteStrings();
   const origin = createOriginFetch();
   const connections = new WeakMap<Request, ClientConnection>();
+  const permits = new WorkPermits({
+    permits: limits.max_active_pages,
+    maxWaitMs: PAGE_MAX_WAIT_MS,
+    stallMs: PAGE_STALL_MS,
+  });
   const services: PlatformServices = {
     fetchOrigin: origin.fetch,
     codecs: nodeCodecs,
@@ -55,6 +69,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     geo: () => null,
     log,
     now: () => performance.now(),
+    admit: (signal) => permits.acquire(signal),
   };
   const app = createApp(settings, services);
   const tls = options.tls !== undefined;

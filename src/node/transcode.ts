@@ -17,7 +17,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ByteSink, ByteSinkFactory } from '../core/byte-sink.ts';
 import { TsError } from '../core/errors.ts';
 import { copyInto } from '../core/html/bytes.ts';
-import type { BodyPlan } from '../core/services.ts';
+import type { BodyPlan, WorkPermit } from '../core/services.ts';
 import { createDecoder, createEncoder } from './zlib-streams.ts';
 import { claimNodeBody, webBodyOf } from './node-bodies.ts';
 
@@ -29,9 +29,16 @@ export function nodeTranscode(
   const stages: Array<Readable | Transform> = [source];
   if (plan.decode) stages.push(createDecoder(plan.decode.coding));
   const encoder = plan.encode && createEncoder(plan.encode.coding, plan.encode.level);
-  stages.push(new SinkTransform(plan.rewrite, plan.decode?.maxDecodedBytes ?? Infinity, encoder));
+  const sink = new SinkTransform(plan.rewrite, plan.decode?.maxDecodedBytes ?? Infinity, encoder);
+  stages.push(sink);
   if (encoder) stages.push(encoder);
-  return webBodyOf(chain(stages));
+  const output = chain(stages);
+  const { permit } = plan;
+  if (permit) {
+    sink.permit = permit;
+    output.once('close', () => permit.release());
+  }
+  return webBodyOf(output);
 }
 
 /**
@@ -105,6 +112,8 @@ class SinkTransform extends Transform {
   readonly #maxInput: number;
   /** The encoder this feeds, if any. */
   readonly #encoder: Transform | undefined;
+  /** The request's work permit, if the server limits them: every input chunk touches it. */
+  permit: WorkPermit | undefined;
   #input = 0;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
@@ -127,6 +136,7 @@ class SinkTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.permit?.touch();
     const first = this.#input === 0;
     this.#input += chunk.byteLength;
     if (this.#input > this.#maxInput) {
@@ -164,6 +174,7 @@ class SinkTransform extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    this.permit?.touch();
     this.#settle(() => this.#sink.end(), callback);
   }
 

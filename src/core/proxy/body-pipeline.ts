@@ -2,6 +2,9 @@
  * Runs a body through its {@link BodyPlan}: as one stage where the platform offers it
  * (`Codecs.transcode`), otherwise as a chain of stream stages. A plan whose rewrite is a platform
  * engine's own stream (Cloudflare's native HTMLRewriter) is always chained.
+ *
+ * A plan's permit is the transcode's to hold; a chained plan has no one to touch it, so it is
+ * released at once (platforms that chain do not limit work: each request is its own isolate).
  */
 import { byteSinkStream } from '../byte-sink.ts';
 import type { BodyPlan, ByteTransform, Codecs } from '../services.ts';
@@ -15,6 +18,7 @@ export function runBodyPlan(
   if (typeof rewrite === 'function' && codecs.transcode) {
     return codecs.transcode(body, { ...plan, rewrite });
   }
+  plan.permit?.release();
   let out = body;
   if (plan.decode)
     out = out.pipeThrough(codecs.decode(plan.decode.coding, plan.decode.maxDecodedBytes));

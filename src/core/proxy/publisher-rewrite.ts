@@ -17,6 +17,7 @@ import { tsjsScriptSrc, type TsjsBundle } from '../static/tsjs-route.ts';
 import { chooseResponseCoding, classifyResponse } from './classify.ts';
 import { runBodyPlan } from './body-pipeline.ts';
 import { applyHtmlRules, cspNonce } from './html-rules.ts';
+import type { PermitLease } from './permit-lease.ts';
 import type { ResponseTransform } from './publisher-proxy.ts';
 
 const URL_HEADERS = ['location', 'content-location', 'link'];
@@ -36,7 +37,12 @@ export function createPublisherRewrite(
   // Computed once; awaiting a settled promise per page costs a microtask.
   const tsjsSrc = bundle.then(tsjsScriptSrc);
 
-  return async (response: Response, request: Request, ctx: RequestContext): Promise<Response> => {
+  return async (
+    response: Response,
+    request: Request,
+    ctx: RequestContext,
+    lease: PermitLease,
+  ): Promise<Response> => {
     const target: OriginUrlTarget = { scheme: ctx.scheme, host: ctx.host };
     const headers = new Headers(response.headers);
     rewriteHeaders(headers, matcher, target, originHost, cookieDomain);
@@ -85,6 +91,8 @@ export function createPublisherRewrite(
       const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
       plan.encode = { coding, level };
     }
+    const permit = lease.take();
+    if (permit) plan.permit = permit;
     return new Response(runBodyPlan(response.body, plan, services.codecs), init);
   };
 }

@@ -1,0 +1,152 @@
+/**
+ * How many pages one process works on at once: the Node server's `PlatformServices.admit`.
+ *
+ * A page being decoded, rewritten and re-encoded holds codec state and buffers (~1.6 MB of RSS for
+ * the fixture page, most of it brotli's) and makes ~1.3 MB of short-lived ArrayBuffers. The page
+ * path is CPU-bound on one JavaScript thread and the zlib threadpool, so working on 64 pages at
+ * once finishes them no sooner than working on 8 in turn; it only multiplies the memory that is
+ * live, and lets each page's buffers live long enough to reach V8's old generation, where they
+ * wait for a mark-compact. At 64 connections on the fixture page that was an RSS plateau of
+ * ~1.1 GB against ~0.4 GB at the same requests/s (docs/performance.md, "Memory under sustained
+ * load").
+ *
+ * So a proxied request waits for a permit before its origin is asked, in arrival order. Waiting
+ * is bounded, and a permit is held only while its request is being worked on:
+ * - a holder that makes no progress for {@link WorkPermitOptions.stallMs} (a slow origin, a
+ *   reader that does not take the output) loses its permit and goes on without one: slow peers
+ *   must neither keep the CPU idle nor hold other readers back;
+ * - a request that has waited {@link WorkPermitOptions.maxWaitMs} starts without a permit, so an
+ *   overloaded server degrades to working on everything at once rather than queueing without end.
+ * A free permit is granted synchronously.
+ */
+import type { WorkPermit } from '../core/services.ts';
+
+export interface WorkPermitOptions {
+  /** Requests worked on at once; 0 turns the limit off. */
+  permits: number;
+  /** Longest wait for a permit before a request starts without one. */
+  maxWaitMs: number;
+  /** A holder that has not made progress for this long loses its permit. */
+  stallMs: number;
+}
+
+/** What a request without a permit holds: nothing. */
+const NO_PERMIT: WorkPermit = { touch() {}, release() {} };
+
+interface Waiter {
+  grant: (permit: WorkPermit) => void;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  signal: AbortSignal;
+  onAbort: () => void;
+}
+
+export class WorkPermits {
+  readonly #options: WorkPermitOptions;
+  #free: number;
+  /** Waiters in arrival order; served from `#head`, settled ones skipped. */
+  #queue: Array<Waiter | undefined> = [];
+  #head = 0;
+  #waiting = 0;
+  #overflowed = 0;
+
+  constructor(options: WorkPermitOptions) {
+    this.#options = options;
+    this.#free = options.permits;
+  }
+
+  /**
+   * A permit: at once when one is free (or there is no limit), otherwise when one comes back or
+   * the wait runs out (then one that holds nothing). Rejects with the signal's reason if it is
+   * aborted first.
+   */
+  acquire(signal: AbortSignal): WorkPermit | Promise<WorkPermit> {
+    if (this.#options.permits === 0) return NO_PERMIT;
+    // A free permit means no one waits: a returned permit always goes to the queue first.
+    if (this.#free > 0) {
+      this.#free--;
+      return this.#grant();
+    }
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<WorkPermit>((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: resolve,
+        settled: false,
+        signal,
+        timer: setTimeout(() => {
+          this.#settle(waiter);
+          this.#overflowed++;
+          resolve(NO_PERMIT);
+        }, this.#options.maxWaitMs),
+        onAbort: () => {
+          this.#settle(waiter);
+          reject(signal.reason as Error);
+        },
+      };
+      waiter.timer.unref();
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#waiting++;
+    });
+  }
+
+  /** For tests and diagnostics. */
+  stats(): { active: number; waiting: number; overflowed: number } {
+    return {
+      active: this.#options.permits - this.#free,
+      waiting: this.#waiting,
+      overflowed: this.#overflowed,
+    };
+  }
+
+  #settle(waiter: Waiter): void {
+    waiter.settled = true;
+    this.#waiting--;
+    clearTimeout(waiter.timer);
+    waiter.signal.removeEventListener('abort', waiter.onAbort);
+  }
+
+  #grant(): WorkPermit {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      clearTimeout(stall);
+      this.#handOn();
+    };
+    const stall = setTimeout(release, this.#options.stallMs);
+    stall.unref();
+    return {
+      touch: () => {
+        if (held) stall.refresh();
+      },
+      release,
+    };
+  }
+
+  /** A permit came back: to the longest waiter still waiting, else to the free ones. */
+  #handOn(): void {
+    while (this.#head < this.#queue.length) {
+      const waiter = this.#queue[this.#head];
+      // Cleared as it is passed, so the queue keeps no request alive.
+      this.#queue[this.#head++] = undefined;
+      if (!waiter || waiter.settled) continue;
+      this.#settle(waiter);
+      this.#trim();
+      waiter.grant(this.#grant());
+      return;
+    }
+    this.#trim();
+    this.#free++;
+  }
+
+  #trim(): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
