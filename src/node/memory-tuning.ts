@@ -4,8 +4,9 @@
  * file descriptors, so a process manager sees nothing) with them added.
  *
  * Why (`npm run soak`, docs/performance.md "Memory under sustained load"): at 64 connections on the
- * fixture page the server's RSS rises to ~1.1 GB and stays there idle, while its JS heap is ~16 MB
- * after a GC. Two causes, one setting each:
+ * fixture page the server's RSS rose to ~1.1 GB and stayed there idle, while its JS heap was ~16 MB
+ * after a GC. Besides the number of pages worked on at once (now bounded by work-permits.ts), two
+ * causes, one setting each:
  *
  * - **V8 lets dead buffers pile up.** It sizes the young generation at 2 × 64 MiB semi-spaces on a
  *   24 GiB machine, and with external memory counted in its heap limits (gc-tuning.ts) dead
@@ -19,9 +20,9 @@
  *   returns freed pages on its own (a background thread, after `dirty_decay_ms`): when it is
  *   installed (Debian/Ubuntu `libjemalloc2`, Fedora `jemalloc`) the server preloads it.
  *
- * Together they bound RSS at ~425 MB under that load and give most of it back when idle, for
- * ~20 % more CPU per page at 16 connections; hence opt-in: `TRUSTED_SERVER_MEMORY_TUNING=on` (both),
- * `=v8` (the V8 flags only), `=off` (the default). An operator's own settings win: a V8 flag
+ * With the page permits (work-permits.ts: ~450 MB under that load without these settings) they
+ * bound RSS at ~220 MB and give part of it back when idle, for ~20–25 % more CPU per page; hence
+ * opt-in: `TRUSTED_SERVER_MEMORY_TUNING=on` (both), `=v8` (the V8 flags only), `=off` (the default). An operator's own settings win: a V8 flag
  * already on the command line is not added, and an `LD_PRELOAD` or `MALLOC_CONF` already in the
  * environment is left as it is.
  */
