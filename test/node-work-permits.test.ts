@@ -11,8 +11,8 @@ import { WorkPermits } from '../src/node/work-permits.ts';
 
 const never = new AbortController().signal;
 
-function permits(count: number, maxWaitMs = 5000, stallMs = 5000): WorkPermits {
-  return new WorkPermits({ permits: count, maxWaitMs, stallMs });
+function permits(count: number, maxWaitMs = 5000, stallMs = 5000, maxHoldMs = 5000): WorkPermits {
+  return new WorkPermits({ permits: count, maxWaitMs, stallMs, maxHoldMs });
 }
 
 /** A permit granted synchronously (the free path must not add a hop). */
@@ -66,6 +66,24 @@ describe('WorkPermits', () => {
     assert.equal(stalled.stats().overflowed, 0, 'the waiter got the stalled permit, not none');
     busy.release();
     await waitingOnBusy;
+  });
+
+  it('takes a permit back after maxHoldMs, progress or not', async () => {
+    const pool = permits(1, 5000, 5000, 80);
+    const busy = granted(pool.acquire(never));
+    const waiting = pool.acquire(never) as Promise<WorkPermit>;
+    const touching = setInterval(() => busy.touch(), 10);
+    const started = performance.now();
+    try {
+      (await waiting).release();
+    } finally {
+      clearInterval(touching);
+    }
+    const waited = performance.now() - started;
+    assert.ok(waited >= 70 && waited < 1000, `the permit came back after ${Math.round(waited)} ms`);
+    assert.deepEqual(pool.stats(), { active: 0, waiting: 0, overflowed: 0 });
+    busy.release(); // its permit is already back: this frees nothing more
+    assert.deepEqual(pool.stats(), { active: 0, waiting: 0, overflowed: 0 });
   });
 
   it('starts a request without a permit once it has waited maxWaitMs', async () => {

@@ -117,10 +117,10 @@ export interface PlatformServices {
   /** Milliseconds since the epoch. Injected so tests and edges control time. */
   now(): number;
   /**
-   * Optional: admission to the publisher proxy. Resolves with a permit once the request may be
-   * worked on; rejects with the signal's reason if it is aborted while waiting. Where a process
-   * serves many requests at once (Node) this bounds how many pages it rewrites together; edge
-   * platforms isolate requests and leave it out.
+   * Optional: admission for a body the proxy rewrites. Resolves with a permit once the body may
+   * be worked on; rejects with the signal's reason if it is aborted while waiting. Where a
+   * process serves many requests at once (Node) this bounds how many pages it rewrites together;
+   * edge platforms isolate requests and leave it out.
    */
   admit?(signal: AbortSignal): WorkPermit | Promise<WorkPermit>;
 }

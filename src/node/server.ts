@@ -43,12 +43,17 @@ export interface RunningServer {
 }
 
 /**
- * A proxied request waits at most this long for a permit (`[server] max_active_pages`): past it
- * the server is overloaded, and a longer queue would only add to the reader's wait.
+ * A rewritten page waits at most this long for a permit (`[server] max_active_pages`): past it the
+ * server is overloaded, and a longer queue would only add to the reader's wait.
  */
 const PAGE_MAX_WAIT_MS = 1000;
-/** A request that waits this long on its origin or its reader gives its permit up. */
+/** A page that waits this long on its origin or its reader gives its permit up. */
 const PAGE_STALL_MS = 100;
+/**
+ * A page gives its permit up after this long in any case. Under a full queue a page of the
+ * fixture's size holds one for ~40 ms; one that streams for seconds must not block the others.
+ */
+const PAGE_MAX_HOLD_MS = 500;
 
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
@@ -61,6 +66,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     permits: limits.max_active_pages,
     maxWaitMs: PAGE_MAX_WAIT_MS,
     stallMs: PAGE_STALL_MS,
+    maxHoldMs: PAGE_MAX_HOLD_MS,
   });
   const services: PlatformServices = {
     fetchOrigin: origin.fetch,

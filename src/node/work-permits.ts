@@ -1,5 +1,5 @@
 /**
- * How many pages one process works on at once: the Node server's `PlatformServices.admit`.
+ * How many pages one process rewrites at once: the Node server's `PlatformServices.admit`.
  *
  * A page being decoded, rewritten and re-encoded holds codec state and buffers (~1.6 MB of RSS for
  * the fixture page, most of it brotli's) and makes ~1.3 MB of short-lived ArrayBuffers. The page
@@ -7,27 +7,32 @@
  * once finishes them no sooner than working on 8 in turn; it only multiplies the memory that is
  * live, and lets each page's buffers live long enough to reach V8's old generation, where they
  * wait for a mark-compact. At 64 connections on the fixture page that was an RSS plateau of
- * ~1.1 GB against ~0.4 GB at the same requests/s (docs/performance.md, "Memory under sustained
+ * ~1.1 GB against ~0.5 GB at the same requests/s (docs/performance.md, "Memory under sustained
  * load").
  *
- * So a proxied request waits for a permit before its origin is asked, in arrival order. Waiting
- * is bounded, and a permit is held only while its request is being worked on:
- * - a holder that makes no progress for {@link WorkPermitOptions.stallMs} (a slow origin, a
- *   reader that does not take the output) loses its permit and goes on without one: slow peers
- *   must neither keep the CPU idle nor hold other readers back;
- * - a request that has waited {@link WorkPermitOptions.maxWaitMs} starts without a permit, so an
+ * So a body the proxy rewrites waits for a permit once its origin has answered, in arrival order
+ * (nothing is built for it meanwhile, and its origin's answer waits unread). A permit is held only
+ * while its page is being worked on, and waiting is bounded:
+ * - a holder that makes no progress for {@link WorkPermitOptions.stallMs} (a slow origin, a reader
+ *   that does not take the output) loses its permit and goes on without one: slow peers must
+ *   neither keep the CPU idle nor hold other readers back;
+ * - so does one that has held it for {@link WorkPermitOptions.maxHoldMs} (a page that streams for
+ *   seconds, a huge page): a permit stands for a page's burst of work, not its whole life;
+ * - a body that has waited {@link WorkPermitOptions.maxWaitMs} starts without a permit, so an
  *   overloaded server degrades to working on everything at once rather than queueing without end.
  * A free permit is granted synchronously.
  */
 import type { WorkPermit } from '../core/services.ts';
 
 export interface WorkPermitOptions {
-  /** Requests worked on at once; 0 turns the limit off. */
+  /** Pages worked on at once; 0 turns the limit off. */
   permits: number;
-  /** Longest wait for a permit before a request starts without one. */
+  /** Longest wait for a permit before a page starts without one. */
   maxWaitMs: number;
   /** A holder that has not made progress for this long loses its permit. */
   stallMs: number;
+  /** A holder loses its permit after this long, progress or not. */
+  maxHoldMs: number;
 }
 
 /** What a request without a permit holds: nothing. */
@@ -48,6 +53,8 @@ export class WorkPermits {
   #queue: Array<Waiter | undefined> = [];
   #head = 0;
   #waiting = 0;
+  /** Waiters that timed out or were aborted but are still in `#queue`. */
+  #gone = 0;
   #overflowed = 0;
 
   constructor(options: WorkPermitOptions) {
@@ -74,12 +81,12 @@ export class WorkPermits {
         settled: false,
         signal,
         timer: setTimeout(() => {
-          this.#settle(waiter);
+          this.#leave(waiter);
           this.#overflowed++;
           resolve(NO_PERMIT);
         }, this.#options.maxWaitMs),
         onAbort: () => {
-          this.#settle(waiter);
+          this.#leave(waiter);
           reject(signal.reason as Error);
         },
       };
@@ -99,6 +106,21 @@ export class WorkPermits {
     };
   }
 
+  /**
+   * A waiter gives up its place (timed out, aborted). Its entry stays until passed, unless such
+   * entries come to outnumber the live ones: holders that keep their permits would otherwise let
+   * them pile up.
+   */
+  #leave(waiter: Waiter): void {
+    this.#settle(waiter);
+    this.#gone++;
+    if (this.#gone > 64 && this.#gone * 2 > this.#queue.length - this.#head) {
+      this.#queue = this.#queue.slice(this.#head).filter((entry) => entry && !entry.settled);
+      this.#head = 0;
+      this.#gone = 0;
+    }
+  }
+
   #settle(waiter: Waiter): void {
     waiter.settled = true;
     this.#waiting--;
@@ -112,10 +134,13 @@ export class WorkPermits {
       if (!held) return;
       held = false;
       clearTimeout(stall);
+      clearTimeout(hold);
       this.#handOn();
     };
     const stall = setTimeout(release, this.#options.stallMs);
+    const hold = setTimeout(release, this.#options.maxHoldMs);
     stall.unref();
+    hold.unref();
     return {
       touch: () => {
         if (held) stall.refresh();
@@ -130,7 +155,11 @@ export class WorkPermits {
       const waiter = this.#queue[this.#head];
       // Cleared as it is passed, so the queue keeps no request alive.
       this.#queue[this.#head++] = undefined;
-      if (!waiter || waiter.settled) continue;
+      if (!waiter) continue;
+      if (waiter.settled) {
+        this.#gone--;
+        continue;
+      }
       this.#settle(waiter);
       this.#trim();
       waiter.grant(this.#grant());
@@ -144,6 +173,7 @@ export class WorkPermits {
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
+      this.#gone = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;

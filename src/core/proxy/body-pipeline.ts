@@ -4,7 +4,7 @@
  * engine's own stream (Cloudflare's native HTMLRewriter) is always chained.
  *
  * A plan's permit is the transcode's to hold; a chained plan has no one to touch it, so it is
- * released at once (platforms that chain do not limit work: each request is its own isolate).
+ * released at once (the platforms that chain do not limit work: each request is its own isolate).
  */
 import { byteSinkStream } from '../byte-sink.ts';
 import type { BodyPlan, ByteTransform, Codecs } from '../services.ts';

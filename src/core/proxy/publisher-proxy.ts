@@ -8,22 +8,16 @@ import { removeHopByHop } from '../http/hop-by-hop.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { recordOriginTime } from '../request-timing.ts';
 import type { PlatformServices } from '../services.ts';
-import { PermitLease } from './permit-lease.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import { buildOriginRequest, type OriginTarget } from './origin-request.ts';
 
 /** Statuses whose responses never carry a body (RFC 9110). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/**
- * Rewrites the origin's response. A transform that streams the body through a plan takes the
- * request's permit with `lease.take()`; one it does not take is released once it returns.
- */
 export type ResponseTransform = (
   response: Response,
   request: Request,
   ctx: RequestContext,
-  lease: PermitLease,
 ) => Response | Promise<Response>;
 
 export interface PublisherProxyOptions {
@@ -48,21 +42,6 @@ export function createPublisherProxy(
   };
 
   return async (request: Request, ctx: RequestContext): Promise<Response> => {
-    const lease = new PermitLease(
-      services.admit ? await services.admit(request.signal) : undefined,
-    );
-    try {
-      return await proxy(request, ctx, lease);
-    } finally {
-      lease.releaseUnlessTaken();
-    }
-  };
-
-  async function proxy(
-    request: Request,
-    ctx: RequestContext,
-    lease: PermitLease,
-  ): Promise<Response> {
     const started = services.now();
     const originResponse = await services.fetchOrigin(buildOriginRequest(request, ctx, origin), {
       ...fetchOptions,
@@ -82,6 +61,6 @@ export function createPublisherProxy(
       statusText: originResponse.statusText,
       headers,
     });
-    return options.transform ? options.transform(response, request, ctx, lease) : response;
-  }
+    return options.transform ? options.transform(response, request, ctx) : response;
+  };
 }

@@ -17,7 +17,6 @@ import { tsjsScriptSrc, type TsjsBundle } from '../static/tsjs-route.ts';
 import { chooseResponseCoding, classifyResponse } from './classify.ts';
 import { runBodyPlan } from './body-pipeline.ts';
 import { applyHtmlRules, cspNonce } from './html-rules.ts';
-import type { PermitLease } from './permit-lease.ts';
 import type { ResponseTransform } from './publisher-proxy.ts';
 
 const URL_HEADERS = ['location', 'content-location', 'link'];
@@ -37,12 +36,7 @@ export function createPublisherRewrite(
   // Computed once; awaiting a settled promise per page costs a microtask.
   const tsjsSrc = bundle.then(tsjsScriptSrc);
 
-  return async (
-    response: Response,
-    request: Request,
-    ctx: RequestContext,
-    lease: PermitLease,
-  ): Promise<Response> => {
+  return async (response: Response, request: Request, ctx: RequestContext): Promise<Response> => {
     const target: OriginUrlTarget = { scheme: ctx.scheme, host: ctx.host };
     const headers = new Headers(response.headers);
     rewriteHeaders(headers, matcher, target, originHost, cookieDomain);
@@ -91,9 +85,15 @@ export function createPublisherRewrite(
       const level = coding === 'br' ? settings.proxy.brotli_quality : settings.proxy.gzip_level;
       plan.encode = { coding, level };
     }
-    const permit = lease.take();
-    if (permit) plan.permit = permit;
-    return new Response(runBodyPlan(response.body, plan, services.codecs), init);
+    // Where the platform limits the pages worked on at once, this one waits its turn here, with
+    // its origin's answer unread: nothing is built for it until it may run.
+    if (services.admit) plan.permit = await services.admit(request.signal);
+    try {
+      return new Response(runBodyPlan(response.body, plan, services.codecs), init);
+    } catch (error) {
+      plan.permit?.release();
+      throw error;
+    }
   };
 }
 
