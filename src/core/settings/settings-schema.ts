@@ -144,8 +144,7 @@ const server = object({
   keep_alive_timeout_ms: int({ min: 100 }).default(5000),
   shutdown_timeout_ms: int({ min: 0 }).default(10000),
   /**
-   * Proxied requests one process works on at once; more wait their turn, up to a second (0: no
-   * limit). The page path is CPU-bound: more at once finish no sooner and hold more memory
+   * Pages one process rewrites at once; more wait their turn, up to a second (0: no limit). The page path is CPU-bound: more at once finish no sooner and hold more memory
    * (src/node/work-permits.ts).
    */
   max_active_pages: int({ min: 0, max: 4096 }).default(8),
