@@ -40,7 +40,6 @@ const NO_PERMIT: WorkPermit = { touch() {}, release() {} };
 
 interface Waiter {
   grant: (permit: WorkPermit) => void;
-  settled: boolean;
   timer: NodeJS.Timeout;
   signal: AbortSignal;
   onAbort: () => void;
@@ -49,12 +48,11 @@ interface Waiter {
 export class WorkPermits {
   readonly #options: WorkPermitOptions;
   #free: number;
-  /** Waiters in arrival order; served from `#head`, settled ones skipped. */
-  #queue: Array<Waiter | undefined> = [];
-  #head = 0;
-  #waiting = 0;
-  /** Waiters that timed out or were aborted but are still in `#queue`. */
-  #gone = 0;
+  /**
+   * Waiters in arrival order (a Set iterates in insertion order); one that times out or is
+   * aborted leaves at once, so the queue holds live waiters only.
+   */
+  readonly #queue = new Set<Waiter>();
   #overflowed = 0;
 
   constructor(options: WorkPermitOptions) {
@@ -78,22 +76,20 @@ export class WorkPermits {
     return new Promise<WorkPermit>((resolve, reject) => {
       const waiter: Waiter = {
         grant: resolve,
-        settled: false,
         signal,
         timer: setTimeout(() => {
-          this.#leave(waiter);
+          this.#remove(waiter);
           this.#overflowed++;
           resolve(NO_PERMIT);
         }, this.#options.maxWaitMs),
         onAbort: () => {
-          this.#leave(waiter);
+          this.#remove(waiter);
           reject(signal.reason as Error);
         },
       };
       waiter.timer.unref();
       signal.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#queue.push(waiter);
-      this.#waiting++;
+      this.#queue.add(waiter);
     });
   }
 
@@ -101,29 +97,13 @@ export class WorkPermits {
   stats(): { active: number; waiting: number; overflowed: number } {
     return {
       active: this.#options.permits - this.#free,
-      waiting: this.#waiting,
+      waiting: this.#queue.size,
       overflowed: this.#overflowed,
     };
   }
 
-  /**
-   * A waiter gives up its place (timed out, aborted). Its entry stays until passed, unless such
-   * entries come to outnumber the live ones: holders that keep their permits would otherwise let
-   * them pile up.
-   */
-  #leave(waiter: Waiter): void {
-    this.#settle(waiter);
-    this.#gone++;
-    if (this.#gone > 64 && this.#gone * 2 > this.#queue.length - this.#head) {
-      this.#queue = this.#queue.slice(this.#head).filter((entry) => entry && !entry.settled);
-      this.#head = 0;
-      this.#gone = 0;
-    }
-  }
-
-  #settle(waiter: Waiter): void {
-    waiter.settled = true;
-    this.#waiting--;
+  #remove(waiter: Waiter): void {
+    this.#queue.delete(waiter);
     clearTimeout(waiter.timer);
     waiter.signal.removeEventListener('abort', waiter.onAbort);
   }
@@ -149,34 +129,14 @@ export class WorkPermits {
     };
   }
 
-  /** A permit came back: to the longest waiter still waiting, else to the free ones. */
+  /** A permit came back: to the longest waiter, else to the free ones. */
   #handOn(): void {
-    while (this.#head < this.#queue.length) {
-      const waiter = this.#queue[this.#head];
-      // Cleared as it is passed, so the queue keeps no request alive.
-      this.#queue[this.#head++] = undefined;
-      if (!waiter) continue;
-      if (waiter.settled) {
-        this.#gone--;
-        continue;
-      }
-      this.#settle(waiter);
-      this.#trim();
-      waiter.grant(this.#grant());
+    const [waiter] = this.#queue;
+    if (!waiter) {
+      this.#free++;
       return;
     }
-    this.#trim();
-    this.#free++;
-  }
-
-  #trim(): void {
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      this.#gone = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#remove(waiter);
+    waiter.grant(this.#grant());
   }
 }
