@@ -20,6 +20,14 @@ const KINDS = {
   origin_failed: { status: 502, message: 'Bad gateway' },
   unavailable: { status: 503, message: 'Service unavailable' },
   origin_timeout: { status: 504, message: 'Gateway timeout' },
+  store_invalid_key: { status: 400, message: 'Bad request' },
+  store_value_too_large: { status: 413, message: 'Payload too large' },
+  store_conflict: { status: 409, message: 'Conflict' },
+  store_unavailable: { status: 503, message: 'Service unavailable' },
+  rate_limited: { status: 429, message: 'Too many requests' },
+  upstream_failed: { status: 502, message: 'Bad gateway' },
+  upstream_too_large: { status: 502, message: 'Bad gateway' },
+  upstream_timeout: { status: 504, message: 'Gateway timeout' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof KINDS;
