@@ -10,6 +10,7 @@ import { createConsoleLogger } from '../node/console-log.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
 import { tuneGarbageCollector } from '../node/gc-tuning.ts';
 import { applyMemoryTuning, MemoryTuningError, memorySettings } from '../node/memory-tuning.ts';
+import { openStore, StoreOpenError } from '../node/stores/open-store.ts';
 import { sizeThreadpool } from '../node/threadpool.ts';
 import { loadConfigFile } from './load-config-file.ts';
 import { UsageError } from './usage.ts';
@@ -60,6 +61,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   const log = createConsoleLogger(settings.logging.level, secretValues(settings));
   if (cluster.isPrimary && !checkPlaceholders(settings, options.dev, log)) return 1;
 
+  // The primary opens the store once before forking, so a bad `[store]` stops `serve` with one
+  // message instead of workers that fail and are replaced forever.
+  if (cluster.isPrimary && !(await storeOpens(settings, log))) return 1;
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options.workers, log);
 
   const tls =
@@ -83,6 +87,17 @@ export async function serve(options: ServeOptions): Promise<number> {
   });
   await stopped;
   return 0;
+}
+
+async function storeOpens(settings: Settings, log: Logger): Promise<boolean> {
+  try {
+    await (await openStore(settings.store)).close();
+    return true;
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    log.error(`refusing to start: ${error.message}`);
+    return false;
+  }
 }
 
 /**

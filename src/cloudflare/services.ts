@@ -11,7 +11,8 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { workersCodecs } from './codecs.ts';
 import { nativeHtmlEngine } from './native-html.ts';
 import { workersOriginFetch } from './origin-fetch.ts';
-import type { IncomingCf } from './runtime.ts';
+import type { ExecutionContext, IncomingCf } from './runtime.ts';
+import { withUpstreamPolicy, type UpstreamTransport } from '../core/upstream/upstream-fetch.ts';
 
 const cfOf = (request: Request) => (request as { cf?: IncomingCf }).cf;
 
@@ -49,7 +50,20 @@ export function workersGeo(request: Request): GeoInfo | null {
   return geo;
 }
 
+/** Each request's execution context, for `waitUntil` (services are built once per isolate). */
+export const requestContexts = new WeakMap<Request, ExecutionContext>();
+
+/** Workers' `fetch` takes a signal and never follows a redirect with `redirect: 'manual'`. */
+const workersUpstreamTransport: UpstreamTransport = (request, options) =>
+  fetch(request, { signal: options.signal, redirect: 'manual' });
+
 export function workersServices(settings: Settings): PlatformServices {
+  const log = createLogger({
+    level: settings.logging.level,
+    secrets: secretValues(settings),
+    sink: (line, level) =>
+      level === 'warn' || level === 'error' ? console.error(line) : console.log(line),
+  });
   return {
     fetchOrigin: workersOriginFetch,
     codecs: workersCodecs,
@@ -57,12 +71,16 @@ export function workersServices(settings: Settings): PlatformServices {
       settings.cloudflare.html_engine === 'htmlrewriter' ? nativeHtmlEngine : builtinHtmlEngine,
     connection: workersConnection,
     geo: workersGeo,
-    log: createLogger({
-      level: settings.logging.level,
-      secrets: secretValues(settings),
-      sink: (line, level) =>
-        level === 'warn' || level === 'error' ? console.error(line) : console.log(line),
-    }),
+    log,
     now: () => Date.now(),
+    monotonic: () => performance.now(),
+    fetchUpstream: withUpstreamPolicy(workersUpstreamTransport),
+    // No Durable Object binding yet: without a store the features that need one stay off.
+    waitUntil: (request, work) => {
+      const logged = work.catch((error: unknown) =>
+        log.warn('background work failed', { error: (error as Error).message }),
+      );
+      requestContexts.get(request)?.waitUntil(logged);
+    },
   };
 }

@@ -7,7 +7,7 @@ import { errorResponse, TsError } from '../core/errors.ts';
 import { placeholderSecretKeys } from '../core/settings/placeholders.ts';
 import { reviveSettings, type EmbeddedConfig } from './embedded-settings.ts';
 import type { ExecutionContext, WorkerEnv } from './runtime.ts';
-import { workersServices } from './services.ts';
+import { requestContexts, workersServices } from './services.ts';
 
 export interface WorkerHandler {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
@@ -37,7 +37,8 @@ export function createWorker(embedded: EmbeddedConfig): WorkerHandler {
   };
 
   return {
-    async fetch(request, env) {
+    async fetch(request, env, ctx) {
+      requestContexts.set(request, ctx);
       let handler: App;
       try {
         handler = appFor(env);

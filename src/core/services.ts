@@ -5,6 +5,8 @@
 import type { ByteSinkFactory } from './byte-sink.ts';
 import type { HtmlEngine } from './html/engine.ts';
 import type { Logger } from './log.ts';
+import type { KvStore } from './store/kv.ts';
+import type { UpstreamFetch } from './upstream/upstream-fetch.ts';
 
 export interface OriginTimeouts {
   connectMs: number;
@@ -114,8 +116,27 @@ export interface PlatformServices {
   /** Geo data for the client, or null where the platform has none (Node). */
   geo(request: Request): GeoInfo | null;
   log: Logger;
-  /** Milliseconds since the epoch. Injected so tests and edges control time. */
+  /** Milliseconds since the epoch (cookie expiry, TTLs, signatures). Injected so tests control time. */
   now(): number;
+  /** Milliseconds on a clock that never goes back, for durations only (its zero means nothing). */
+  monotonic(): number;
+  /**
+   * Requests to third parties — bidders, sync partners, creative hosts, vendor scripts — never to
+   * the publisher's origin, and never with its connection settings.
+   */
+  fetchUpstream: UpstreamFetch;
+  /**
+   * The key-value store (`[store]` on Node, the platform's store on the edges); absent where none
+   * is configured, and then every feature that needs one is off (no store, no Edge Cookie).
+   */
+  kv?: KvStore;
+  /**
+   * Work that goes on after `request`'s response (pull sync, telemetry): the platform keeps the
+   * process or isolate alive for it (the edges tie it to the request's event, hence the request)
+   * and, on Node, waits for it on a graceful shutdown. A rejection is logged, never thrown at the
+   * response.
+   */
+  waitUntil(request: Request, work: Promise<unknown>): void;
   /**
    * Optional: admission for a body the proxy rewrites. Resolves with a permit once the body may
    * be worked on; rejects with the signal's reason if it is aborted while waiting. Where a

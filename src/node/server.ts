@@ -15,13 +15,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type App } from '../core/app.ts';
 import type { Logger } from '../core/log.ts';
 import { originTimeOf } from '../core/request-timing.ts';
-import type { ClientConnection, PlatformServices } from '../core/services.ts';
+import type { ClientConnection } from '../core/services.ts';
+import type { KvStore } from '../core/store/kv.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
 import { installNodeByteStrings } from './byte-strings.ts';
-import { nodeCodecs } from './codecs.ts';
-import { WorkPermits } from './work-permits.ts';
-import { createOriginFetch } from './origin-fetch.ts';
+import { createNodeServices } from './services.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
 import { tunnelUpgrade } from './websocket-tunnel.ts';
 
@@ -31,6 +30,8 @@ export interface NodeServerOptions {
   host?: string;
   port?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** A store instead of the one `[store]` names (tests). */
+  kv?: KvStore;
 }
 
 export interface RunningServer {
@@ -42,41 +43,13 @@ export interface RunningServer {
   server: http.Server;
 }
 
-/**
- * A rewritten page waits at most this long for a permit (`[server] max_active_pages`): past it the
- * server is overloaded, and a longer queue would only add to the reader's wait.
- */
-const PAGE_MAX_WAIT_MS = 1000;
-/** A page that waits this long on its origin or its reader gives its permit up. */
-const PAGE_STALL_MS = 100;
-/**
- * A page gives its permit up after this long in any case. Under a full queue a page of the
- * fixture's size holds one for ~40 ms; one that streams for seconds must not block the others.
- */
-const PAGE_MAX_HOLD_MS = 500;
-
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   const limits = settings.server;
   installNodeByteSearch();
   installNodeByteStrings();
-  const origin = createOriginFetch();
-  const connections = new WeakMap<Request, ClientConnection>();
-  const permits = new WorkPermits({
-    permits: limits.max_active_pages,
-    maxWaitMs: PAGE_MAX_WAIT_MS,
-    stallMs: PAGE_STALL_MS,
-    maxHoldMs: PAGE_MAX_HOLD_MS,
-  });
-  const services: PlatformServices = {
-    fetchOrigin: origin.fetch,
-    codecs: nodeCodecs,
-    connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: false },
-    geo: () => null,
-    log,
-    now: () => performance.now(),
-    admit: (signal) => permits.acquire(signal),
-  };
+  const platform = await createNodeServices(settings, log, options.kv ? { kv: options.kv } : {});
+  const { services, connections } = platform;
   const app = createApp(settings, services);
   const tls = options.tls !== undefined;
 
@@ -191,7 +164,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       server.closeAllConnections();
       for (const socket of tunnels) socket.destroy();
       await closed;
-      await origin.close();
+      await platform.close(deadline);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Starts the real Node adapter on an ephemeral loopback port, capturing its log lines. */
 import { createLogger } from '../../src/core/log.ts';
+import { createMemoryKv } from '../../src/core/store/memory-kv.ts';
 import { secretValues } from '../../src/core/settings/placeholders.ts';
 import type { Settings } from '../../src/core/settings/settings-schema.ts';
 import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
@@ -15,6 +16,14 @@ export async function startTestServer(settings: Settings): Promise<TestServer> {
     secrets: secretValues(settings),
     sink: (line) => logs.push(line),
   });
-  const running = await startNodeServer({ settings, log, host: '127.0.0.1', port: 0 });
+  // A config that names no store gets one in memory: tests never share a file in the checkout.
+  const named = settings.store.path !== undefined || settings.store.url !== undefined;
+  const running = await startNodeServer({
+    settings,
+    log,
+    host: '127.0.0.1',
+    port: 0,
+    ...(named ? {} : { kv: createMemoryKv() }),
+  });
   return Object.assign(running, { logs });
 }

@@ -42,12 +42,12 @@ export function createPublisherProxy(
   };
 
   return async (request: Request, ctx: RequestContext): Promise<Response> => {
-    const started = services.now();
+    const started = services.monotonic();
     const originResponse = await services.fetchOrigin(buildOriginRequest(request, ctx, origin), {
       ...fetchOptions,
       signal: request.signal,
     });
-    recordOriginTime(request, services.now() - started);
+    recordOriginTime(request, services.monotonic() - started);
 
     const headers = new Headers(originResponse.headers);
     removeHopByHop(headers);

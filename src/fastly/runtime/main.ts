@@ -14,6 +14,7 @@ import { builtinHtmlEngine } from '../../core/html/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../core/log.ts';
 import type { ClientConnection, PlatformServices } from '../../core/services.ts';
 import { secretValues } from '../../core/settings/placeholders.ts';
+import { withUpstreamPolicy } from '../../core/upstream/upstream-fetch.ts';
 import { withoutBrotli } from '../accept-encoding.ts';
 import { createAppCache } from '../app-cache.ts';
 import { connectionOf, ensureSignal, safeGeoLookup, type FastlyClient } from '../client-info.ts';
@@ -22,6 +23,7 @@ import { fastlyHtmlEngine } from '../html-engine.ts';
 import type { EmbeddedSettings } from '../settings/embedded.ts';
 import { resolveSettings } from '../settings/resolve.ts';
 import { fastlyOriginFetch } from './origin-fetch.ts';
+import { fastlyUpstreamTransport } from './upstream-fetch.ts';
 import { readStores } from './stores.ts';
 
 /** Inlined by scripts/build-fastly.ts (esbuild `define`): the validated config, secrets removed. */
@@ -31,6 +33,8 @@ interface FetchEvent {
   readonly request: Request;
   readonly client: FastlyClient;
   respondWith(response: Response | Promise<Response>): void;
+  /** Keeps the sandbox alive for work after the response. */
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 interface FastlyGlobal {
@@ -42,6 +46,7 @@ const APP_TTL_MS = 60_000;
 
 const embedded = TRUSTED_SERVER_EMBEDDED;
 const connections = new WeakMap<Request, ClientConnection>();
+const events = new WeakMap<Request, FetchEvent>();
 
 function consoleLogger(level: LogLevel, secrets: readonly string[] = []): Logger {
   return createLogger({
@@ -69,6 +74,16 @@ async function buildApp(): Promise<App> {
       safeGeoLookup(getGeolocationForIpAddress, connections.get(request)?.remoteAddress ?? ''),
     log,
     now: () => Date.now(),
+    monotonic: () => performance.now(),
+    fetchUpstream: withUpstreamPolicy(fastlyUpstreamTransport),
+    // No KV Store binding yet: without a store the features that need one stay off.
+    waitUntil: (request, work) => {
+      const event = events.get(request);
+      const logged = work.catch((error: unknown) =>
+        log.warn('background work failed', { error: (error as Error).message }),
+      );
+      if (event) event.waitUntil(logged);
+    },
   };
   return createApp(settings, services);
 }
@@ -78,6 +93,7 @@ const apps = createAppCache(buildApp, APP_TTL_MS, () => Date.now());
 async function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
   connections.set(request, connectionOf(event.client, request.url));
+  events.set(request, event);
 
   let app: App;
   try {

@@ -1,0 +1,157 @@
+/**
+ * Requests to third parties (bidders, sync partners, creative hosts, vendor scripts), with the
+ * rules every one of them follows whatever the platform, applied here once:
+ *
+ * - a deadline for the whole exchange, headers and body: past it the request is aborted and the
+ *   call fails as `upstream_timeout` (an auction's budget is a wall clock);
+ * - redirects are never followed: a 3xx comes back as it is, for the caller to judge (a redirect
+ *   is how an allow-listed host sends a proxy somewhere it must not go);
+ * - a cap on the body: a declared `Content-Length` over it fails before the body is read, a body
+ *   that grows past it errors mid-stream — never a silently cut "success";
+ * - only http(s), no credentials in the URL, and never the reader's cookies or credentials: the
+ *   `Cookie`, `Authorization` and `Proxy-Authorization` headers are removed unless the caller
+ *   names the one cookie it may forward.
+ */
+import { TsError } from '../errors.ts';
+
+export interface UpstreamFetchOptions {
+  /** The whole exchange, request start to last body byte. */
+  timeoutMs: number;
+  /** The body's cap in bytes. */
+  maxResponseBytes: number;
+  /** Verify the host's TLS certificate (default true). */
+  verifyCertificate?: boolean;
+  /** Aborts the request early (the reader went away, the auction ended). */
+  signal?: AbortSignal;
+  /**
+   * The one `Cookie` header value this request may carry (a consented first-party ID for a
+   * creative host); everything else the request had is dropped.
+   */
+  cookie?: string;
+}
+
+export type UpstreamFetch = (request: Request, options: UpstreamFetchOptions) => Promise<Response>;
+
+/**
+ * What a platform provides: send the request, resolve at the response headers, abort on the
+ * signal, never follow a redirect. Bodies come back decoded (the platforms' fetch decodes
+ * gzip/br); a transport that decodes one removes its `Content-Encoding` and `Content-Length`.
+ */
+export type UpstreamTransport = (
+  request: Request,
+  options: { signal: AbortSignal; verifyCertificate: boolean },
+) => Promise<Response>;
+
+const CREDENTIAL_HEADERS = ['cookie', 'authorization', 'proxy-authorization'] as const;
+
+/** Wraps a platform's transport in the rules above. */
+export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch {
+  return async (request, options) => {
+    const url = new URL(request.url);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new TsError('upstream_failed', `third-party URL must be http(s), got ${url.protocol}`);
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new TsError('upstream_failed', `third-party URL for ${url.host} carries credentials`);
+    }
+    const headers = new Headers(request.headers);
+    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+    if (options.cookie !== undefined) headers.set('cookie', options.cookie);
+
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new TsError(
+            'upstream_timeout',
+            `${url.host} did not answer within ${options.timeoutMs} ms`,
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const signal =
+      options.signal === undefined
+        ? deadline.signal
+        : AbortSignal.any([deadline.signal, options.signal]);
+    const outgoing = new Request(request, { headers, signal, redirect: 'manual' });
+
+    let response: Response;
+    try {
+      // Raced against the signal as well: a platform whose fetch takes no signal (Fastly) must
+      // not hold the caller past its deadline.
+      response = await Promise.race([
+        transport(outgoing, { signal, verifyCertificate: options.verifyCertificate ?? true }),
+        abortion(signal),
+      ]);
+    } catch (error) {
+      clearTimeout(timer);
+      throw failureOf(error, signal, url.host);
+    }
+
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared > options.maxResponseBytes) {
+      clearTimeout(timer);
+      deadline.abort();
+      await response.body?.cancel().catch(() => {});
+      throw new TsError(
+        'upstream_too_large',
+        `${url.host} declared ${declared} bytes; the cap is ${options.maxResponseBytes}`,
+      );
+    }
+    if (response.body === null) {
+      clearTimeout(timer);
+      return response;
+    }
+    const capped = response.body.pipeThrough(
+      byteCap(options.maxResponseBytes, url.host, () => clearTimeout(timer)),
+      { signal },
+    );
+    return new Response(capped, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
+/** Passes bytes through, erroring once more than `cap` have gone by. */
+function byteCap(
+  cap: number,
+  host: string,
+  done: () => void,
+): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > cap) {
+        done();
+        controller.error(
+          new TsError('upstream_too_large', `${host} sent more than the cap of ${cap} bytes`),
+        );
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+    flush: done,
+  });
+}
+
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const fail = () =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+function failureOf(error: unknown, signal: AbortSignal, host: string): TsError {
+  if (signal.aborted && signal.reason instanceof TsError) return signal.reason;
+  if (error instanceof TsError) return error;
+  if (signal.aborted) {
+    return new TsError('upstream_failed', `request to ${host} was aborted`, { cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TsError('upstream_failed', `request to ${host} failed: ${detail}`, { cause: error });
+}

@@ -1,0 +1,38 @@
+/**
+ * The Fastly transport behind `fetchUpstream` (core applies the deadline, the size cap and the
+ * header rules). One dynamic backend per third-party host, with fixed timeouts: a backend's name
+ * comes from its settings, so timeouts derived from each call's deadline would register a new
+ * backend per request (upstream's #865). The deadline itself is core's, raced against this fetch.
+ * Fastly always verifies certificates of named hosts.
+ */
+import { Backend } from 'fastly:backend';
+import type { OriginTimeouts } from '../../core/services.ts';
+import type { UpstreamTransport } from '../../core/upstream/upstream-fetch.ts';
+import { backendConfigFor } from '../backend-options.ts';
+
+interface FastlyRequestInit extends RequestInit {
+  backend: Backend;
+  cacheOverride: 'pass';
+}
+
+const UPSTREAM_TIMEOUTS: OriginTimeouts = {
+  connectMs: 1000,
+  firstByteMs: 10_000,
+  betweenBytesMs: 10_000,
+  totalMs: 0,
+};
+
+const backends = new Map<string, Backend>();
+
+export const fastlyUpstreamTransport: UpstreamTransport = (request) => {
+  const url = new URL(request.url);
+  const config = backendConfigFor(url, { timeouts: UPSTREAM_TIMEOUTS, verifyCertificate: true });
+  const name = config.name.replace(/^ts_origin_/, 'ts_upstream_');
+  let backend = backends.get(name);
+  if (!backend) {
+    backend = new Backend({ ...config, name });
+    backends.set(name, backend);
+  }
+  const init: FastlyRequestInit = { backend, cacheOverride: 'pass' };
+  return fetch(request, init);
+};
