@@ -77,7 +77,8 @@ password = "${PASSWORD}"
     assert.equal(response.headers.get('www-authenticate'), 'Basic realm="Trusted Server"');
     assert.equal(response.headers.get('x-geo-info-available'), 'false');
     assert.ok(response.headers.get('x-ts-version'));
-    assert.equal(await response.text(), 'Unauthorized');
+    assert.equal(await response.text(), 'Unauthorized\n');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
   });
 
   it('rejects a wrong user with the right password, and the right user with a wrong password', async () => {

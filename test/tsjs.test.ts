@@ -61,7 +61,8 @@ describe('GET /static/tsjs=…', () => {
     for (const name of ['tsjs-other.js', 'tsjs-unified.min.js.map', '../package.json', '']) {
       const response = await fetch(`${server.url}/static/tsjs=${name}`);
       assert.equal(response.status, 404, name);
-      assert.equal(await response.text(), 'Not Found');
+      assert.equal(await response.text(), 'Not Found\n');
+      assert.equal(response.headers.get('cache-control'), 'no-store');
     }
     assert.equal(origin.seen.length, 0);
   });

@@ -18,13 +18,13 @@
  *   not cleared when a body ends (nothing here sees its end), and aborting a finished fetch does
  *   nothing.
  */
-import { TsError } from '../core/errors.ts';
+import { failureKindFromMessage, fetchFailureError } from '../core/fetch-failure.ts';
 import type { OriginFetch } from '../core/services.ts';
 
 export const workersOriginFetch: OriginFetch = async (request, options) => {
   const { connectMs, firstByteMs } = options.timeouts;
   const headersDeadline = connectMs + firstByteMs;
-  const where = `origin ${new URL(request.url).host}`;
+  const host = new URL(request.url).host;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -41,20 +41,25 @@ export const workersOriginFetch: OriginFetch = async (request, options) => {
     const remaining = totalMs > 0 ? totalMs - (Date.now() - started) : Infinity;
     armResponseDeadline(response, remaining, () =>
       controller.abort(
-        new TsError(
-          'origin_timeout',
-          `${where}: response not finished within ${totalMs} ms (proxy.max_response_ms)`,
-        ),
+        fetchFailureError({
+          party: 'origin',
+          kind: 'timeout',
+          host,
+          detail: `response not finished within ${totalMs} ms (proxy.max_response_ms)`,
+        }),
       ),
     );
     return response;
   } catch (error) {
     if (timedOut) {
-      throw new TsError('origin_timeout', `${where}: no response headers in ${headersDeadline} ms`);
+      const detail = `no response headers in ${headersDeadline} ms`;
+      throw fetchFailureError({ party: 'origin', kind: 'timeout', host, detail });
     }
     if (options.signal?.aborted) throw error;
+    // The runtime's fetch says what went wrong only in words.
     const message = error instanceof Error ? error.message : String(error);
-    throw new TsError('origin_unreachable', `${where}: ${message}`, { cause: error });
+    const kind = failureKindFromMessage(message);
+    throw fetchFailureError({ party: 'origin', kind, host, detail: message, cause: error });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onClientAbort);

@@ -4,7 +4,7 @@
  * `wrangler tail` pick them up).
  */
 import { builtinHtmlEngine } from '../core/html/index.ts';
-import { createLogger } from '../core/log.ts';
+import { createLogger, type LogLevel } from '../core/log.ts';
 import type { ClientConnection, GeoInfo, PlatformServices } from '../core/services.ts';
 import { secretValues } from '../core/settings/placeholders.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
@@ -57,12 +57,26 @@ export const requestContexts = new WeakMap<Request, ExecutionContext>();
 const workersUpstreamTransport: UpstreamTransport = (request, options) =>
   fetch(request, { signal: options.signal, redirect: 'manual' });
 
+/** JSON lines to the console: Workers Logs and `wrangler tail` show warn/error as errors. */
+export function consoleSink(line: string, level: LogLevel): void {
+  if (level === 'warn' || level === 'error') console.error(line);
+  else console.log(line);
+}
+
+/**
+ * The Ray ID Cloudflare's edge puts on every request, to match a log line with Cloudflare's own
+ * logs. Local workerd has no edge, so a client could send anything: only a Ray ID's shape is kept.
+ */
+export function workersRequestId(request: Request): string | undefined {
+  const ray = request.headers.get('cf-ray');
+  return ray !== null && /^[0-9A-Za-z-]{1,64}$/.test(ray) ? ray : undefined;
+}
+
 export function workersServices(settings: Settings): PlatformServices {
   const log = createLogger({
     level: settings.logging.level,
     secrets: secretValues(settings),
-    sink: (line, level) =>
-      level === 'warn' || level === 'error' ? console.error(line) : console.log(line),
+    sink: consoleSink,
   });
   return {
     fetchOrigin: workersOriginFetch,
@@ -72,6 +86,7 @@ export function workersServices(settings: Settings): PlatformServices {
     connection: workersConnection,
     geo: workersGeo,
     log,
+    requestId: workersRequestId,
     now: () => Date.now(),
     monotonic: () => performance.now(),
     fetchUpstream: withUpstreamPolicy(workersUpstreamTransport),

@@ -3,18 +3,29 @@
  * request (secrets live in `env`, which only requests see) and reused for every later one.
  */
 import { createApp, type App } from '../core/app.ts';
-import { errorResponse, TsError } from '../core/errors.ts';
+import { TsError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { serveSafely } from '../core/serve-safely.ts';
 import { placeholderSecretKeys } from '../core/settings/placeholders.ts';
 import { reviveSettings, type EmbeddedConfig } from './embedded-settings.ts';
 import type { ExecutionContext, WorkerEnv } from './runtime.ts';
-import { requestContexts, workersServices } from './services.ts';
+import { consoleSink, requestContexts, workersRequestId, workersServices } from './services.ts';
 
 export interface WorkerHandler {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
 }
 
-export function createWorker(embedded: EmbeddedConfig): WorkerHandler {
+export interface WorkerOptions {
+  /**
+   * Where failures to build the app are logged (it has no configured logger yet): the console by
+   * default. Those lines name keys and secret slots, never values.
+   */
+  bootLog?: Logger;
+}
+
+export function createWorker(embedded: EmbeddedConfig, options: WorkerOptions = {}): WorkerHandler {
   let app: App | undefined;
+  const bootLog = options.bootLog ?? createLogger({ level: 'info', sink: consoleSink });
 
   const appFor = (env: WorkerEnv): App => {
     if (app) return app;
@@ -37,24 +48,13 @@ export function createWorker(embedded: EmbeddedConfig): WorkerHandler {
   };
 
   return {
-    async fetch(request, env, ctx) {
+    fetch: (request, env, ctx) => {
       requestContexts.set(request, ctx);
-      let handler: App;
-      try {
-        handler = appFor(env);
-      } catch (error) {
-        // Names of missing secrets and keys only, never values; the client sees a generic 500.
-        console.error(
-          JSON.stringify({
-            time: new Date().toISOString(),
-            level: 'error',
-            msg: error instanceof Error ? error.message : String(error),
-            code: 'configuration',
-          }),
-        );
-        return errorResponse(new TsError('configuration', 'worker configuration'));
-      }
-      return handler(request);
+      return serveSafely(request, {
+        appFor: () => appFor(env),
+        log: bootLog,
+        requestId: workersRequestId(request),
+      });
     },
   };
 }

@@ -7,8 +7,8 @@
  * host) → basic auth (credentials a handler took are not forwarded) → route → error mapping →
  * finalize headers. Everything that can be decided once is decided here, at creation.
  */
-import { compileBasicAuth, unauthorizedResponse } from './auth/basic-auth.ts';
-import { errorResponse, toTsError } from './errors.ts';
+import { compileBasicAuth, unauthorizedError } from './auth/basic-auth.ts';
+import { errorResponse, toTsError, TsError } from './errors.ts';
 import { createFinalizer } from './finalize.ts';
 import {
   buildHostMatcher,
@@ -18,14 +18,31 @@ import {
 } from './http/request-context.ts';
 import { normaliseRequestPath } from './http/request-target.ts';
 import { refuseAmbiguousRequest } from './http/request-checks.ts';
+import { logError } from './log-error.ts';
 import { buildRouteTable, matchRoute } from './routes.ts';
-import type { PlatformServices } from './services.ts';
+import type { GeoInfo, PlatformServices } from './services.ts';
 import type { Settings } from './settings/settings-schema.ts';
 import { planUpgrade, type UpgradePlan } from './upgrade.ts';
 
+/** What an adapter knows about a request it failed, for the log line. */
+export interface FailureContext {
+  /** The request, once the adapter has one: for its request id and geo headers. */
+  request?: Request | undefined;
+  method?: string | undefined;
+  /** The path without its query. */
+  path?: string | undefined;
+}
+
 export type App = ((request: Request) => Promise<Response>) & {
   /** For adapters that can tunnel `Upgrade` requests (WebSocket): what to connect, or a refusal. */
-  upgrade(request: Request): Promise<UpgradePlan>;
+  upgrade: (request: Request) => Promise<UpgradePlan>;
+  /**
+   * The one error mapping, for failures an adapter meets outside `app(request)` (a request line it
+   * cannot turn into a `Request`, a tunnel whose origin failed, a body that broke before its
+   * headers went out): logs the error in the one shape (log-error.ts) and returns the response,
+   * finalized like every other.
+   */
+  fail: (thrown: unknown, context?: FailureContext) => Response;
 };
 
 export function createApp(settings: Settings, services: PlatformServices): App {
@@ -42,12 +59,30 @@ export function createApp(settings: Settings, services: PlatformServices): App {
     return resolveRequestContext(request, services.connection(request), hosts, trusted, url, path);
   };
 
+  const failWith = (thrown: unknown, context: FailureContext, geo: GeoInfo | null): Response => {
+    const error = toTsError(thrown);
+    const { request } = context;
+    logError(log, error, {
+      requestId: request ? services.requestId?.(request) : undefined,
+      method: context.method ?? request?.method,
+      path: context.path,
+      abandoned: request?.signal.aborted,
+    });
+    return finalize(errorResponse(error), geo);
+  };
+  const fail = (thrown: unknown, context: FailureContext = {}): Response =>
+    failWith(thrown, context, context.request ? services.geo(context.request) : null);
+
   const handle = async (request: Request): Promise<Response> => {
     let url: URL;
     try {
       url = new URL(request.url);
-    } catch {
-      return errorResponse(toTsError(new Error('unparseable request URL')));
+    } catch (error) {
+      // Runtimes only hand over parseable URLs; an adapter that did not is sending garbage on.
+      return fail(new TsError('bad_request', 'unparseable request URL', { cause: error }), {
+        request,
+        path: '(unparseable)',
+      });
     }
     if (url.pathname === '/health' && request.method === 'GET') {
       return new Response('ok', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -58,27 +93,19 @@ export function createApp(settings: Settings, services: PlatformServices): App {
       const ctx = contextFor(request, url);
       path = ctx.path;
       const verdict = await authorize(path, request.headers.get('authorization'));
-      if (verdict === 'denied') return finalize(unauthorizedResponse(), geo);
+      if (verdict === 'denied') return failWith(unauthorizedError(), { request, path }, geo);
       if (verdict === 'granted') ctx.headers.delete('authorization');
       const response = await matchRoute(table, request.method, path)(request, ctx);
       return finalize(response, geo);
     } catch (thrown) {
-      const error = toTsError(thrown);
-      if (request.signal.aborted) {
-        log.debug('request abandoned by client', { code: error.code, path });
-      } else if (error.status >= 500) {
-        log.error(error.message, { code: error.code, status: error.status, path });
-      } else {
-        log.info(error.message, { code: error.code, status: error.status, path });
-      }
-      return finalize(errorResponse(error), geo);
+      return failWith(thrown, { request, path }, geo);
     }
   };
 
   const upgrade = (request: Request): Promise<UpgradePlan> =>
-    planUpgrade(request, settings, contextFor, authorize, (response) =>
-      finalize(response, services.geo(request)),
+    planUpgrade(request, settings, contextFor, authorize, (thrown, path) =>
+      fail(thrown, { request, path }),
     );
 
-  return Object.assign(handle, { upgrade });
+  return Object.assign(handle, { upgrade, fail });
 }

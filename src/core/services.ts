@@ -33,8 +33,9 @@ export interface OriginFetchOptions {
 /**
  * Sends a request upstream and resolves with the response as soon as its headers arrive.
  * The body must be the origin's bytes as sent: no decompression, no redirects followed.
- * Rejects with a `TsError` (`origin_timeout`, `origin_unreachable`) on failure, and the body stream
- * errors (never ends cleanly) if the origin fails mid-body.
+ * Rejects with the `TsError` of `fetchFailureError` (fetch-failure.ts: `origin_unreachable`,
+ * `origin_timeout`, `origin_failed`) on failure, or with an abort error when the client went
+ * away; the body stream errors (never ends cleanly) if the origin fails mid-body.
  */
 export type OriginFetch = (request: Request, options: OriginFetchOptions) => Promise<Response>;
 
@@ -116,6 +117,11 @@ export interface PlatformServices {
   /** Geo data for the client, or null where the platform has none (Node). */
   geo(request: Request): GeoInfo | null;
   log: Logger;
+  /**
+   * Optional: the platform's own id for the request (Cloudflare Ray ID, Fastly trace ID), so an
+   * error's log line can be matched with the platform's logs. Asked only when an error is logged.
+   */
+  requestId?(request: Request): string | undefined;
   /** Milliseconds since the epoch (cookie expiry, TTLs, signatures). Injected so tests control time. */
   now(): number;
   /** Milliseconds on a clock that never goes back, for durations only (its zero means nothing). */

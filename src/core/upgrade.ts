@@ -3,9 +3,8 @@
  * bytes ask core what to connect to. Core applies the same auth, host and header rules as for any
  * other proxied request and returns the origin target and the headers to send.
  */
-import type { BasicAuthCheck } from './auth/basic-auth.ts';
-import { errorResponse, toTsError } from './errors.ts';
-import { unauthorizedResponse } from './auth/basic-auth.ts';
+import { unauthorizedError, type BasicAuthCheck } from './auth/basic-auth.ts';
+import { TsError } from './errors.ts';
 import type { RequestContext } from './http/request-context.ts';
 import { buildOriginHeaders, originUrl } from './proxy/origin-request.ts';
 import type { Settings } from './settings/settings-schema.ts';
@@ -13,25 +12,29 @@ import type { Settings } from './settings/settings-schema.ts';
 export type UpgradePlan =
   { kind: 'tunnel'; url: URL; headers: Headers } | { kind: 'refuse'; response: Response };
 
+/**
+ * `fail` is the app's error mapping (log line, error response, finalize headers); `path` is the
+ * normalised path once known.
+ */
 export async function planUpgrade(
   request: Request,
   settings: Settings,
   contextFor: (request: Request) => RequestContext,
   authorize: BasicAuthCheck,
-  finalize: (response: Response) => Response,
+  fail: (thrown: unknown, path: string | undefined) => Response,
 ): Promise<UpgradePlan> {
-  const refuse = (response: Response): UpgradePlan => ({
-    kind: 'refuse',
-    response: finalize(response),
-  });
+  let path: string | undefined;
   try {
     const ctx = contextFor(request);
+    path = ctx.path;
     const verdict = await authorize(ctx.path, request.headers.get('authorization'));
-    if (verdict === 'denied') return refuse(unauthorizedResponse());
+    if (verdict === 'denied') throw unauthorizedError();
     if (verdict === 'granted') ctx.headers.delete('authorization');
     const protocol = request.headers.get('upgrade');
     if (!protocol || protocol.toLowerCase() !== 'websocket') {
-      return refuse(new Response('Unsupported upgrade\n', { status: 400 }));
+      throw new TsError('bad_request', 'upgrade to a protocol other than websocket', {
+        publicMessage: 'Unsupported upgrade',
+      });
     }
     const origin = { base: new URL(settings.publisher.origin_url) };
     const url = originUrl(ctx, origin);
@@ -41,8 +44,8 @@ export async function planUpgrade(
     headers.set('upgrade', protocol);
     return { kind: 'tunnel', url, headers };
   } catch (thrown) {
-    // A refused request (400) or a broken invariant (500, generic): never a rejection, which an
+    // A refused request (4xx) or a broken invariant (500, generic): never a rejection, which an
     // adapter holding a raw socket could not answer.
-    return refuse(errorResponse(toTsError(thrown)));
+    return { kind: 'refuse', response: fail(thrown, path) };
   }
 }

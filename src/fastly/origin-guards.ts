@@ -10,6 +10,7 @@
  * - Rejections become `TsError`s with the host named (for the log; clients see generic text).
  */
 import { TsError } from '../core/errors.ts';
+import { failureKindFromMessage, fetchFailureError } from '../core/fetch-failure.ts';
 import { classifyResponse } from '../core/proxy/classify.ts';
 
 export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -20,11 +21,12 @@ export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => E
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** A rejected Fastly `fetch` as the error mapping's origin failure; Fastly says why only in words. */
 export function fetchFailure(error: unknown, host: string): TsError {
   if (error instanceof TsError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const code = /time(d)?\s*out|timeout/i.test(message) ? 'origin_timeout' : 'origin_unreachable';
-  return new TsError(code, `origin ${host}: ${message}`, { cause: error });
+  const kind = failureKindFromMessage(message);
+  return fetchFailureError({ party: 'origin', kind, host, detail: message, cause: error });
 }
 
 /** Whether core will decode/rewrite this body (so a short one must not pass for complete). */
@@ -55,10 +57,12 @@ export function lengthGuard(
     flush(controller) {
       if (seen < expected) {
         controller.error(
-          new TsError(
-            'origin_failed',
-            `origin ${host}: body ended after ${seen} of ${expected} bytes (between-bytes timeout?)`,
-          ),
+          fetchFailureError({
+            party: 'origin',
+            kind: 'reset',
+            host,
+            detail: `body ended after ${seen} of ${expected} bytes (between-bytes timeout?)`,
+          }),
         );
       }
     },

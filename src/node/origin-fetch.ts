@@ -6,10 +6,11 @@
  * offers no connect / first-byte / between-bytes timeouts. undici's Agent has all three.
  */
 import { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
-import { TsError } from '../core/errors.ts';
+import { fetchFailureError } from '../core/fetch-failure.ts';
 import type { OriginFetch, OriginFetchOptions } from '../core/services.ts';
+import { nodeFetchError } from './fetch-failure.ts';
 import { claimNodeBody, webBodyOf } from './node-bodies.ts';
 
 /** Fields undici refuses to send itself; the core already strips hop-by-hop ones. */
@@ -65,7 +66,9 @@ export function createOriginFetch(): OriginFetcher {
         signal: options.signal,
       });
     } catch (error) {
-      throw classify(error, url);
+      // The client went away: not the origin's failure, and nobody is waiting for an answer.
+      if (error instanceof Error && error.name === 'AbortError') throw error;
+      throw nodeFetchError(error, 'origin', url.host);
     }
     const responseHeaders = toHeaders(result.headers);
     if (NULL_BODY_STATUSES.has(result.statusCode)) {
@@ -108,10 +111,12 @@ function isEventStream(headers: Headers): boolean {
 function enforceDeadline(body: Readable, remainingMs: number, url: URL, totalMs: number): void {
   const expire = () =>
     body.destroy(
-      new TsError(
-        'origin_timeout',
-        `origin ${url.host}: response not finished within ${totalMs} ms (proxy.max_response_ms)`,
-      ),
+      fetchFailureError({
+        party: 'origin',
+        kind: 'timeout',
+        host: url.host,
+        detail: `response not finished within ${totalMs} ms (proxy.max_response_ms)`,
+      }),
     );
   if (remainingMs <= 0) return void queueMicrotask(expire);
   const timer = setTimeout(expire, remainingMs);
@@ -127,19 +132,4 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
     else headers.append(name, value);
   }
   return headers;
-}
-
-function classify(error: unknown, url: URL): unknown {
-  if (error instanceof Error && error.name === 'AbortError') return error;
-  const where = `origin ${url.host}`;
-  if (
-    error instanceof undiciErrors.ConnectTimeoutError ||
-    error instanceof undiciErrors.HeadersTimeoutError
-  ) {
-    return new TsError('origin_timeout', `${where}: ${(error as Error).message}`, { cause: error });
-  }
-  const code = (error as { code?: string }).code ?? 'unknown';
-  return new TsError('origin_unreachable', `${where}: ${code}: ${(error as Error).message}`, {
-    cause: error,
-  });
 }

@@ -4,12 +4,24 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { TsError } from '../core/errors.ts';
 import { claimNodeBody, webBodyOf } from './node-bodies.ts';
 
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
-export class BadRequestLine extends Error {}
+/** A `URL`, or the 400 of the error mapping naming what could not be parsed. */
+function parseUrl(text: string, what: string): URL {
+  try {
+    return new URL(text);
+  } catch (error) {
+    throw new TsError('bad_request', `${what} does not make a valid URL`, { cause: error });
+  }
+}
 
+/**
+ * Throws a `bad_request` `TsError` when the request target (or `Host`, whose port a URL must be
+ * able to hold) cannot be a URL.
+ */
 export function toWebRequest(req: IncomingMessage, tls: boolean, signal: AbortSignal): Request {
   const target = req.url ?? '/';
   const host = req.headers.host;
@@ -18,11 +30,16 @@ export function toWebRequest(req: IncomingMessage, tls: boolean, signal: AbortSi
   // The target is appended to the base, never resolved against it: `//host/x` resolved would be
   // a scheme-relative reference naming another host. Core normalises the path.
   let url: URL;
-  if (target.startsWith('/')) url = new URL(`${base}${target}`);
+  if (target.startsWith('/')) url = parseUrl(`${base}${target}`, 'the Host header and target');
   else if (/^https?:\/\//i.test(target)) {
-    const absolute = new URL(target); // absolute-form: keep only path and query
-    url = new URL(`${base}${absolute.pathname}${absolute.search}`);
-  } else throw new BadRequestLine(`unsupported request target form`);
+    const absolute = parseUrl(target, 'the absolute-form target'); // keep only path and query
+    url = parseUrl(`${base}${absolute.pathname}${absolute.search}`, 'the Host header and target');
+  } else {
+    throw new TsError(
+      'bad_request',
+      'unsupported request target form (origin- or absolute-form only)',
+    );
+  }
 
   const headers = new Headers();
   const raw = req.rawHeaders;

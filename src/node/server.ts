@@ -13,7 +13,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type App } from '../core/app.ts';
+import { toTsError, TsError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { logError } from '../core/log-error.ts';
 import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection } from '../core/services.ts';
 import type { KvStore } from '../core/store/kv.ts';
@@ -21,7 +23,9 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
 import { installNodeByteStrings } from './byte-strings.ts';
 import { createNodeServices } from './services.ts';
-import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
+import { errorCodeOf, nodeFetchError } from './fetch-failure.ts';
+import { writeRawResponse } from './raw-response.ts';
+import { toWebRequest, writeWebResponse } from './request-bridge.ts';
 import { tunnelUpgrade } from './websocket-tunnel.ts';
 
 export interface NodeServerOptions {
@@ -52,6 +56,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const { services, connections } = platform;
   const app = createApp(settings, services);
   const tls = options.tls !== undefined;
+  const originHost = new URL(settings.publisher.origin_url).host;
 
   const serverOptions: http.ServerOptions = {
     maxHeaderSize: limits.max_header_size,
@@ -88,6 +93,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       tls,
       log,
       maxHeaders: limits.max_headers_count,
+      originHost,
       connections,
       closing: () => shuttingDown,
     });
@@ -107,29 +113,28 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   // without a word), and logged like any request.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     socket.on('error', () => socket.destroy());
+    const refused = new TsError('method_not_allowed', 'CONNECT refused: not a forward proxy', {
+      headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
+    });
+    const response = app.fail(refused, { method: 'CONNECT', path: '(authority)' });
     log.info('request', {
       method: 'CONNECT',
       path: '(authority)',
-      status: 405,
+      status: response.status,
       bytes: 0,
-      error: 'CONNECT refused',
+      error: refused.code,
     });
-    socket.end(
-      'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n' +
-        'Connection: close\r\nContent-Length: 0\r\n\r\n',
-    );
+    void writeRawResponse(socket, response);
   });
 
+  // What llhttp refused before there was a request: answered through the same error mapping.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    log.debug('rejected malformed request', { code: error.code ?? 'unknown' });
-    if (!socket.writable) return socket.destroy();
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? '431 Request Header Fields Too Large'
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? '408 Request Timeout'
-          : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (!socket.writable) {
+      log.debug('client connection error', { code: error.code ?? 'unknown' });
+      return socket.destroy();
+    }
+    const refused = parserRefusal(error);
+    void writeRawResponse(socket, app.fail(refused));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -169,10 +174,27 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   };
 }
 
+/** A request Node's parser (llhttp) or its timers refused, as the error mapping's error. */
+function parserRefusal(error: NodeJS.ErrnoException): TsError {
+  const detail = `HTTP parser refused the request: ${error.code ?? error.message}`;
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new TsError('header_fields_too_large', `${detail} (server.max_header_size)`);
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new TsError(
+      'request_timeout',
+      `${detail} (server.headers_timeout_ms or request_timeout_ms)`,
+    );
+  }
+  return new TsError('bad_request', detail);
+}
+
 interface HandleOptions {
   tls: boolean;
   log: Logger;
   maxHeaders: number;
+  /** For mid-body failures, which come from the origin's response. */
+  originHost: string;
   connections: WeakMap<Request, ClientConnection>;
   closing: () => boolean;
 }
@@ -193,22 +215,27 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
   const sent = { bytes: 0 };
   let request: Request | undefined;
   let failure: string | undefined;
+  // Errors before any header went out (a request that makes no `Request`, a response Node cannot
+  // write): the error mapping's response, and the connection closes (the request may not have
+  // been read to its end).
+  const refuse = async (error: TsError) => {
+    failure = error.code;
+    const response = app.fail(error, { request, method, path });
+    status = response.status;
+    await writeWebResponse(res, response, { connection: 'close' }, sent);
+  };
   try {
-    if (req.rawHeaders.length / 2 > options.maxHeaders) {
-      status = 431;
-      res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end('Request header fields too large\n');
-      return;
+    const count = req.rawHeaders.length / 2;
+    if (count > options.maxHeaders) {
+      return await refuse(
+        new TsError(
+          'header_fields_too_large',
+          `${count} header fields, over server.max_headers_count (${options.maxHeaders})`,
+        ),
+      );
     }
-    try {
-      request = toWebRequest(req, options.tls, abort.signal);
-    } catch (error) {
-      if (!(error instanceof BadRequestLine) && !(error instanceof TypeError)) throw error;
-      status = 400;
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-      res.end('Bad request\n');
-      return;
-    }
+    // A target or Host that makes no URL throws the mapping's 400, answered below.
+    request = toWebRequest(req, options.tls, abort.signal);
     options.connections.set(request, {
       remoteAddress: req.socket.remoteAddress ?? '',
       tls: options.tls,
@@ -216,14 +243,19 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
     const response = await app(request);
     status = response.status;
     await writeWebResponse(res, response, options.closing() ? { connection: 'close' } : {}, sent);
-  } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
-    if (!res.headersSent) {
-      status = 500;
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('An internal error occurred\n');
-    } else if (!res.destroyed) {
-      res.destroy();
+  } catch (thrown) {
+    if (!res.headersSent && !res.destroyed) {
+      await refuse(toTsError(thrown)).catch(() => res.destroy());
+    } else {
+      // Headers are out: the client gets a cut-off response (writeWebResponse destroyed it); the
+      // log gets the cause. Bodies that fail here are the origin's (or decoded from it).
+      const error =
+        thrown instanceof TsError || errorCodeOf(thrown) === undefined
+          ? toTsError(thrown)
+          : nodeFetchError(thrown, 'origin', options.originHost, 'body');
+      failure = error.code;
+      logError(options.log, error, { method, path, abandoned: abort.signal.aborted });
+      if (!res.destroyed) res.destroy();
     }
   } finally {
     const origin = request ? originTimeOf(request) : undefined;

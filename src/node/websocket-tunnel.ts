@@ -6,9 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { App } from '../core/app.ts';
+import { TsError } from '../core/errors.ts';
+import { fetchFailureError } from '../core/fetch-failure.ts';
 import type { Logger } from '../core/log.ts';
 import type { ClientConnection } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
+import { nodeFetchError } from './fetch-failure.ts';
+import { writeRawResponse } from './raw-response.ts';
 import { toWebRequest } from './request-bridge.ts';
 
 interface TunnelOptions {
@@ -34,47 +38,45 @@ export async function tunnelUpgrade(
   // origin's, 101 for an open tunnel) and the bytes it was sent.
   let status = 0;
   const bytesBefore = client.bytesWritten;
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
   client.once('close', () => {
     options.tunnels.delete(client);
     options.log.info('request', {
-      method: req.method ?? 'GET',
-      path: (req.url ?? '/').split('?')[0] ?? '/',
+      method,
+      path,
       status,
       bytes: client.bytesWritten - bytesBefore,
       total_ms: Math.round((performance.now() - started) * 10) / 10,
       upgrade: req.headers.upgrade ?? '',
     });
   });
+  // Every refusal and failure before the origin answers goes through the app's error mapping.
+  let refusing = false;
+  const refuse = (response: Response) => {
+    refusing = true;
+    status = response.status;
+    void writeRawResponse(client, response);
+  };
   let request: Request;
   try {
     request = toWebRequest(req, options.tls, new AbortController().signal);
-  } catch {
-    status = 400;
-    client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
+  } catch (error) {
+    return refuse(app.fail(error, { method, path }));
   }
   options.connections.set(request, {
     remoteAddress: req.socket.remoteAddress ?? '',
     tls: options.tls,
   });
   const plan = await app.upgrade(request);
-  if (plan.kind === 'refuse') {
-    status = plan.response.status;
-    const body = Buffer.from(await plan.response.text());
-    const lines = [`HTTP/1.1 ${plan.response.status} ${statusText(plan.response.status)}`];
-    for (const [name, value] of plan.response.headers) lines.push(`${name}: ${value}`);
-    lines.push(`content-length: ${body.byteLength}`, 'connection: close', '', '');
-    client.end(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]));
-    return;
-  }
+  if (plan.kind === 'refuse') return refuse(plan.response);
 
   const { url, headers } = plan;
   // Core builds the target from the configured origin; a raw socket is checked once more anyway,
   // since a tunnel is the one place where a wrong host would be a TCP pipe into the network.
   if (url.origin !== new URL(options.settings.publisher.origin_url).origin) {
-    status = 400;
-    client.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
+    const detail = 'tunnel target would leave the configured origin';
+    return refuse(app.fail(new TsError('bad_request', detail), { request, path }));
   }
   const secure = url.protocol === 'https:';
   const address = options.settings.proxy.origin_address;
@@ -85,13 +87,21 @@ export async function tunnelUpgrade(
     ? tls.connect({
         host: connectHost,
         port,
-        servername: url.hostname,
+        // SNI carries names only (RFC 6066): an origin addressed by IP gets none.
+        ...(net.isIP(url.hostname) ? {} : { servername: url.hostname }),
         rejectUnauthorized: options.settings.proxy.certificate_check,
       })
     : net.connect({ host: connectHost, port });
-  upstream.setTimeout(options.settings.proxy.connect_timeout_ms, () => {
-    options.log.warn('websocket origin connect timeout', { host: url.host });
-    upstream.destroy();
+  const connectMs = options.settings.proxy.connect_timeout_ms;
+  upstream.setTimeout(connectMs, () => {
+    upstream.destroy(
+      fetchFailureError({
+        party: 'origin',
+        kind: 'timeout',
+        host: url.host,
+        detail: `websocket connect not done within ${connectMs} ms (proxy.connect_timeout_ms)`,
+      }),
+    );
   });
   upstream.once(secure ? 'secureConnect' : 'connect', () => {
     upstream.setTimeout(0);
@@ -106,20 +116,23 @@ export async function tunnelUpgrade(
     client.pipe(upstream);
   });
   upstream.on('error', (error) => {
-    options.log.warn('websocket tunnel error', { host: url.host, error: error.message });
+    const failure = nodeFetchError(error, 'origin', url.host);
     if (!client.destroyed && client.bytesWritten === bytesBefore) {
-      status = 502;
-      client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    } else client.destroy();
+      // Nothing of the origin's reached the client yet: it gets the mapped error response.
+      refuse(app.fail(failure, { request, path }));
+    } else {
+      // Mid-tunnel: the connection just ends; the log line says why.
+      app.fail(failure, { request, path });
+      client.destroy();
+    }
   });
   // Sockets are half-open capable; a WebSocket has no use for half-close, so an end from either
   // side finishes ours too and the connection closes once both directions are done.
   client.once('end', () => client.end());
   upstream.once('end', () => upstream.end());
-  upstream.on('close', () => client.destroy());
+  // A refusal being written ends the client itself once it is out.
+  upstream.on('close', () => {
+    if (!refusing) client.destroy();
+  });
   client.on('close', () => upstream.destroy());
-}
-
-function statusText(status: number): string {
-  return status === 401 ? 'Unauthorized' : status === 400 ? 'Bad Request' : 'Error';
 }

@@ -8,6 +8,7 @@
  * password are both always checked (no short-circuit), so neither timing nor code path tells an
  * attacker which half was wrong.
  */
+import { TsError } from '../errors.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 
 const encoder = new TextEncoder();
@@ -87,13 +88,9 @@ export function compileBasicAuth(settings: Settings): BasicAuthCheck {
   };
 }
 
-export function unauthorizedResponse(): Response {
-  return new Response('Unauthorized', {
-    status: 401,
-    headers: {
-      'www-authenticate': 'Basic realm="Trusted Server"',
-      'content-type': 'text/plain; charset=utf-8',
-      'cache-control': 'no-store',
-    },
+/** The challenge for a denied request: the one error mapping's 401, with the header browsers prompt on. */
+export function unauthorizedError(): TsError {
+  return new TsError('unauthorized', 'basic auth: missing or wrong credentials', {
+    headers: { 'www-authenticate': 'Basic realm="Trusted Server"' },
   });
 }

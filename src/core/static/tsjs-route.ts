@@ -2,6 +2,7 @@
  * `GET /static/tsjs=<name>`: the browser bundle, with a content-hash ETag so browsers and CDNs
  * revalidate cheaply. Built once per process: the body and its hash never change at runtime.
  */
+import { TsError } from '../errors.ts';
 import { TSJS_MODULES } from './tsjs-bundle.generated.ts';
 
 export const TSJS_PATH_PREFIX = '/static/tsjs=';
@@ -44,12 +45,7 @@ export function ifNoneMatchHits(header: string | null, etag: string): boolean {
 export function createTsjsRoute(bundle: Promise<TsjsBundle>) {
   return async (request: Request, url: URL): Promise<Response> => {
     const name = url.pathname.slice(TSJS_PATH_PREFIX.length);
-    if (!UNIFIED_NAMES.has(name)) {
-      return new Response('Not Found', {
-        status: 404,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-      });
-    }
+    if (!UNIFIED_NAMES.has(name)) throw new TsError('not_found', 'no such tsjs bundle');
     const { body, hash } = await bundle;
     const etag = `"sha256-${hash}"`;
     if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) {

@@ -11,6 +11,7 @@
 /* eslint-disable @typescript-eslint/triple-slash-reference */
 /// <reference path="../../../node_modules/@fastly/js-compute/types/secret-store.d.ts" />
 /// <reference path="../../../node_modules/@fastly/js-compute/types/config-store.d.ts" />
+/// <reference path="../../../node_modules/@fastly/js-compute/types/env.d.ts" />
 /// <reference path="../../../node_modules/@fastly/js-compute/types/geolocation.d.ts" />
 /// <reference path="../../../node_modules/@fastly/js-compute/types/html-rewriter.d.ts" />
 /// <reference path="../../../node_modules/@fastly/js-compute/types/logger.d.ts" />

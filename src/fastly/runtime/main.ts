@@ -5,13 +5,14 @@
  * what needs no host call happens here. Per sandbox, the first request reads the Secret Store and
  * Config Store and builds the app (app-cache.ts); with reusable sandboxes later requests share it.
  */
+import { env } from 'fastly:env';
 import { setReusableSandboxOptions } from 'fastly:experimental';
 import { getGeolocationForIpAddress } from 'fastly:geolocation';
 import { HTMLRewritingStream } from 'fastly:html-rewriter';
 import { createApp, type App } from '../../core/app.ts';
-import { errorResponse, TsError } from '../../core/errors.ts';
 import { builtinHtmlEngine } from '../../core/html/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../core/log.ts';
+import { serveSafely } from '../../core/serve-safely.ts';
 import type { ClientConnection, PlatformServices } from '../../core/services.ts';
 import { secretValues } from '../../core/settings/placeholders.ts';
 import { withUpstreamPolicy } from '../../core/upstream/upstream-fetch.ts';
@@ -73,6 +74,7 @@ async function buildApp(): Promise<App> {
     geo: (request) =>
       safeGeoLookup(getGeolocationForIpAddress, connections.get(request)?.remoteAddress ?? ''),
     log,
+    requestId: traceId,
     now: () => Date.now(),
     monotonic: () => performance.now(),
     fetchUpstream: withUpstreamPolicy(fastlyUpstreamTransport),
@@ -90,25 +92,16 @@ async function buildApp(): Promise<App> {
 
 const apps = createAppCache(buildApp, APP_TTL_MS, () => Date.now());
 
-async function handle(event: FetchEvent): Promise<Response> {
+/** Fastly's id for the request being handled (one at a time per sandbox), as in its own logs. */
+function traceId(): string | undefined {
+  return env('FASTLY_TRACE_ID') || undefined;
+}
+
+function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
   connections.set(request, connectionOf(event.client, request.url));
   events.set(request, event);
-
-  let app: App;
-  try {
-    app = await apps.get();
-  } catch (error) {
-    // Configuration problems name keys and stores, never values.
-    bootLog.error((error as Error).message, { code: 'configuration' });
-    return errorResponse(new TsError('configuration', 'configuration unavailable'));
-  }
-  try {
-    return await app(request);
-  } catch (error) {
-    bootLog.error('unhandled error', { error: (error as Error).message });
-    return errorResponse(new TsError('internal', 'unhandled'));
-  }
+  return serveSafely(request, { appFor: () => apps.get(), log: bootLog, requestId: traceId() });
 }
 
 /** See accept-encoding.ts: brotli is neither decodable nor encodable here. */

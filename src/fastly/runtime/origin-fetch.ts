@@ -10,7 +10,7 @@
  * copy. Fastly's own between-bytes timeout bounds a stalled body; a drip is not bounded.
  */
 import { Backend } from 'fastly:backend';
-import { TsError } from '../../core/errors.ts';
+import { fetchFailureError } from '../../core/fetch-failure.ts';
 import type { OriginFetch } from '../../core/services.ts';
 import { backendConfigFor } from '../backend-options.ts';
 import { fetchFailure, guardBody, withDeadline } from '../origin-guards.ts';
@@ -36,10 +36,13 @@ export const fastlyOriginFetch: OriginFetch = async (request, options) => {
   const { connectMs, firstByteMs } = options.timeouts;
   let response: Response;
   try {
-    response = await withDeadline(
-      fetch(request, init),
-      connectMs + firstByteMs + 1000,
-      () => new TsError('origin_timeout', `origin ${url.host}: no response headers in time`),
+    response = await withDeadline(fetch(request, init), connectMs + firstByteMs + 1000, () =>
+      fetchFailureError({
+        party: 'origin',
+        kind: 'timeout',
+        host: url.host,
+        detail: 'no response headers in time',
+      }),
     );
   } catch (error) {
     throw fetchFailure(error, url.host);
