@@ -13,6 +13,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type App } from '../core/app.ts';
+import { userAgentSignals } from '../core/device/device-signals.ts';
+import { createConfiguredGeo } from '../core/geo/configured-geo.ts';
 import type { Logger } from '../core/log.ts';
 import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
@@ -20,6 +22,7 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
 import { installNodeByteStrings } from './byte-strings.ts';
 import { nodeCodecs } from './codecs.ts';
+import { openGeoDatabases } from './mmdb-geo.ts';
 import { WorkPermits } from './work-permits.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { BadRequestLine, toWebRequest, writeWebResponse } from './request-bridge.ts';
@@ -60,8 +63,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const limits = settings.server;
   installNodeByteSearch();
   installNodeByteStrings();
+  // Before anything listens: a geo database that cannot be read stops the start (named by key).
+  const clientGeo = createConfiguredGeo(
+    settings,
+    settings.geo.mode === 'mmdb' ? await openGeoDatabases(settings.geo) : undefined,
+  );
   const origin = createOriginFetch();
   const connections = new WeakMap<Request, ClientConnection>();
+  const connectionOf = (request: Request) =>
+    connections.get(request) ?? { remoteAddress: '', tls: false };
   const permits = new WorkPermits({
     permits: limits.max_active_pages,
     maxWaitMs: PAGE_MAX_WAIT_MS,
@@ -71,8 +81,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const services: PlatformServices = {
     fetchOrigin: origin.fetch,
     codecs: nodeCodecs,
-    connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: false },
-    geo: () => null,
+    connection: connectionOf,
+    geo: (request) => clientGeo(request, connectionOf(request)),
+    deviceSignals: userAgentSignals,
     log,
     now: () => performance.now(),
     admit: (signal) => permits.acquire(signal),

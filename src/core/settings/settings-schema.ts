@@ -30,6 +30,7 @@ import {
   type IntegrationId,
 } from './integration-schemas.ts';
 import { parseAddressRange } from '../http/ip.ts';
+import { geoSection } from './sections/geo.ts';
 
 const HOST_PATTERN =
   /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?::\d{1,5})?$/;
@@ -236,6 +237,7 @@ export const settingsSchema = object({
   server: server.orEmpty(),
   logging: logging.orEmpty(),
   cloudflare: cloudflare.orEmpty(),
+  geo: geoSection.orEmpty(),
 });
 
 type DeepReadonly<T> = unknown extends T

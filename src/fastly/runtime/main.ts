@@ -16,7 +16,13 @@ import type { ClientConnection, PlatformServices } from '../../core/services.ts'
 import { secretValues } from '../../core/settings/placeholders.ts';
 import { withoutBrotli } from '../accept-encoding.ts';
 import { createAppCache } from '../app-cache.ts';
-import { connectionOf, ensureSignal, safeGeoLookup, type FastlyClient } from '../client-info.ts';
+import {
+  connectionOf,
+  deviceSignalsOfClient,
+  ensureSignal,
+  safeGeoLookup,
+  type FastlyClient,
+} from '../client-info.ts';
 import { fastlyCodecs } from '../codecs.ts';
 import { fastlyHtmlEngine } from '../html-engine.ts';
 import type { EmbeddedSettings } from '../settings/embedded.ts';
@@ -42,6 +48,7 @@ const APP_TTL_MS = 60_000;
 
 const embedded = TRUSTED_SERVER_EMBEDDED;
 const connections = new WeakMap<Request, ClientConnection>();
+const clients = new WeakMap<Request, FastlyClient>();
 
 function consoleLogger(level: LogLevel, secrets: readonly string[] = []): Logger {
   return createLogger({
@@ -67,6 +74,8 @@ async function buildApp(): Promise<App> {
     connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: true },
     geo: (request) =>
       safeGeoLookup(getGeolocationForIpAddress, connections.get(request)?.remoteAddress ?? ''),
+    deviceSignals: (request) =>
+      deviceSignalsOfClient(clients.get(request), request.headers.get('user-agent')),
     log,
     now: () => Date.now(),
   };
@@ -78,6 +87,7 @@ const apps = createAppCache(buildApp, APP_TTL_MS, () => Date.now());
 async function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
   connections.set(request, connectionOf(event.client, request.url));
+  clients.set(request, event.client);
 
   let app: App;
   try {
