@@ -92,6 +92,11 @@ describe('[geo] settings', () => {
       'mode = "headers"\npreset = "custom"\ncountry_header = "X Country"',
       /^geo\.country_header: must be an HTTP header name/,
     ],
+    [
+      'a header the proxy needs for something else',
+      'mode = "headers"\npreset = "custom"\ncountry_header = "Host"',
+      /^geo\.country_header: "Host" already means something else in HTTP/,
+    ],
     ['mmdb without a path', 'mode = "mmdb"', /^geo\.mmdb_path: required when geo\.mode = "mmdb"/],
     [
       'fixed without a country',

@@ -37,10 +37,20 @@ export interface GeoSettings {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * Headers that carry something else. Named as a geo header, one would also be removed from every
+ * request that does not come from a trusted proxy (see request-context.ts), breaking the site.
+ */
+const NOT_GEO =
+  /^(host|cookie|authorization|user-agent|referer|origin|connection|upgrade|te|transfer-encoding|forwarded|x-real-ip|x-forwarded-.*|accept.*|content-.*|sec-.*|if-.*|cache-control|pragma|range)$/i;
+
 function headerName() {
-  return str().check((text) =>
-    HEADER_NAME.test(text) ? undefined : `must be an HTTP header name, got "${text}"`,
-  );
+  return str().check((text) => {
+    if (!HEADER_NAME.test(text)) return `must be an HTTP header name, got "${text}"`;
+    if (NOT_GEO.test(text))
+      return `"${text}" already means something else in HTTP; name the header your proxy sets`;
+    return undefined;
+  });
 }
 
 const raw = object({
