@@ -78,6 +78,34 @@ describe('Fastly client mapping', () => {
     assert.equal(geoInfoOf(null), null);
   });
 
+  it('adds the ASN, keeps only ISO countries and subdivision codes', () => {
+    const place = {
+      city: 'Austin',
+      continent: 'NA',
+      latitude: 30.27,
+      longitude: -97.74,
+      metro_code: 635,
+    };
+    assert.deepEqual(geoInfoOf({ ...place, country_code: 'US', region: 'TX', as_number: 7922 }), {
+      city: 'Austin',
+      continent: 'NA',
+      country: 'US',
+      latitude: 30.27,
+      longitude: -97.74,
+      metroCode: 635,
+      region: 'TX',
+      asn: 7922,
+    });
+    // No country Fastly could name: no geo (the jurisdiction is unknown), whatever else it says.
+    for (const country_code of [null, '**', '', 'A1']) {
+      assert.equal(geoInfoOf({ ...place, country_code, region: 'TX', as_number: 7922 }), null);
+    }
+    const odd = geoInfoOf({ ...place, country_code: 'de', region: 'not a code', as_number: 0 });
+    assert.equal(odd?.country, 'DE');
+    assert.equal(odd?.region, undefined);
+    assert.equal(odd?.asn, undefined);
+  });
+
   it('treats a geo lookup that throws, or no address, as no data', () => {
     const throwing = () => {
       throw new Error('invalid address');

@@ -39,6 +39,11 @@ export function workerProblems(settings: Settings): { errors: string[]; warnings
       'proxy.origin_address: honoured only by `npm run dev:worker` (local workerd); a deployed Worker connects to the origin by its name',
     );
   }
+  if (settings.geo.mode !== 'none') {
+    warnings.push(
+      `geo.mode: "${settings.geo.mode}" is read by the Node adapter only; a Worker takes the client's location from Cloudflare (request.cf)`,
+    );
+  }
   return { errors, warnings };
 }
 

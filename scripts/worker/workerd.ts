@@ -35,6 +35,12 @@ export interface WorkerdOptions {
   port?: number;
   /** Where workerd's stdout/stderr go (Worker console lines among them). */
   stdio?: 'inherit' | 'pipe' | 'ignore';
+  /**
+   * Tests only: incoming requests carrying this header get their `request.cf` from its JSON, as
+   * Cloudflare's edge would fill it (country, ASN, Bot Management). Never set for real serving:
+   * any client could then claim any location.
+   */
+  cfBlobHeader?: string;
 }
 
 const capnpText = (text: string) => JSON.stringify(text);
@@ -60,6 +66,7 @@ export function capnpConfig(options: {
   embedded: EmbeddedConfig;
   address: string;
   compatibilityDate: string;
+  cfBlobHeader?: string | undefined;
 }): string {
   const { settings, embedded } = options;
   const origin = new URL(settings.publisher.origin_url);
@@ -78,7 +85,7 @@ const config :Workerd.Config = (
     (name = "main", worker = .worker),
     (name = "origin", ${outbound}),
   ],
-  sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (), service = "main") ],
+  sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (${options.cfBlobHeader === undefined ? '' : `cfBlobHeader = ${capnpText(options.cfBlobHeader)}`}), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
@@ -120,6 +127,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
       embedded: options.embedded,
       address,
       compatibilityDate: await compatibilityDate(),
+      cfBlobHeader: options.cfBlobHeader,
     }),
   );
   const secrets: Record<string, string> = {};

@@ -17,7 +17,13 @@ export interface IncomingCf {
   latitude?: string;
   longitude?: string;
   metroCode?: string;
+  /** The subdivision's name (`Texas`). */
   region?: string;
+  /** The ISO 3166-2 subdivision code without the country (`TX`). */
+  regionCode?: string;
+  asn?: number;
+  /** Bot Management (Enterprise add-on) only. */
+  botManagement?: { ja4?: string };
   /** workerd's own field (local runs): the socket peer as `ip:port`. */
   clientIp?: string;
 }

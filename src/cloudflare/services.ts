@@ -3,9 +3,16 @@
  * Cloudflare's edge reports, geo from `request.cf`, JSON log lines to the console (Workers Logs /
  * `wrangler tail` pick them up).
  */
+import { deviceSignalsOf } from '../core/device/device-signals.ts';
+import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
 import { builtinHtmlEngine } from '../core/html/index.ts';
 import { createLogger, type LogLevel } from '../core/log.ts';
-import type { ClientConnection, GeoInfo, PlatformServices } from '../core/services.ts';
+import type {
+  ClientConnection,
+  DeviceSignals,
+  GeoInfo,
+  PlatformServices,
+} from '../core/services.ts';
 import { secretValues } from '../core/settings/placeholders.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { workersCodecs } from './codecs.ts';
@@ -30,17 +37,26 @@ export function workersConnection(request: Request): ClientConnection {
   return { remoteAddress: address, tls };
 }
 
+/**
+ * Geo from `request.cf`. The country must be a real ISO code: Cloudflare reports `XX` (unknown)
+ * and `T1` (Tor), which decide no jurisdiction. `region` is the subdivision code (`TX`), as on
+ * Fastly and Node, not Cloudflare's region name.
+ */
 export function workersGeo(request: Request): GeoInfo | null {
   const cf = cfOf(request);
-  if (cf?.country === undefined) return null;
+  const country = countryCode(typeof cf?.country === 'string' ? cf.country : '');
+  if (cf === undefined || country === undefined) return null;
   const number = (text: string | undefined) => {
     const value = text === undefined ? NaN : Number(text);
     return Number.isFinite(value) ? value : undefined;
   };
-  const geo: GeoInfo = { country: cf.country };
+  const geo: GeoInfo = { country };
   if (cf.city !== undefined) geo.city = cf.city;
   if (cf.continent !== undefined) geo.continent = cf.continent;
-  if (cf.region !== undefined) geo.region = cf.region;
+  const region = typeof cf.regionCode === 'string' ? regionCode(cf.regionCode, country) : undefined;
+  if (region !== undefined) geo.region = region;
+  const asn = typeof cf.asn === 'number' ? asNumber(String(cf.asn)) : undefined;
+  if (asn !== undefined) geo.asn = asn;
   const latitude = number(cf.latitude);
   const longitude = number(cf.longitude);
   const metroCode = number(cf.metroCode);
@@ -72,6 +88,11 @@ export function workersRequestId(request: Request): string | undefined {
   return ray !== null && /^[0-9A-Za-z-]{1,64}$/.test(ray) ? ray : undefined;
 }
 
+/** JA4 comes with Bot Management (Enterprise); Workers expose no HTTP/2 fingerprint. */
+export function workersDeviceSignals(request: Request): DeviceSignals {
+  return deviceSignalsOf(request.headers.get('user-agent'), cfOf(request)?.botManagement?.ja4);
+}
+
 export function workersServices(settings: Settings): PlatformServices {
   const log = createLogger({
     level: settings.logging.level,
@@ -85,6 +106,7 @@ export function workersServices(settings: Settings): PlatformServices {
       settings.cloudflare.html_engine === 'htmlrewriter' ? nativeHtmlEngine : builtinHtmlEngine,
     connection: workersConnection,
     geo: workersGeo,
+    deviceSignals: workersDeviceSignals,
     log,
     requestId: workersRequestId,
     now: () => Date.now(),

@@ -2,16 +2,18 @@
  * `createApp(settings, services)`: the whole Trusted Server as one web-standard function,
  * `(request: Request) => Promise<Response>`, that every adapter calls.
  *
- * Per request: health check (before auth, for load balancers) → request context (ambiguous
- * requests refused, the path normalised, trusted-proxy resolution, header sanitising, first-party
- * host) → basic auth (credentials a handler took are not forwarded) → route → error mapping →
- * finalize headers. Everything that can be decided once is decided here, at creation.
+ * Per request: health check (before auth, for load balancers) → geo (asked once, kept on the
+ * context) → request context (ambiguous requests refused, the path normalised, trusted-proxy
+ * resolution, header sanitising, first-party host) → basic auth (credentials a handler took are
+ * not forwarded) → route → error mapping → finalize headers. Everything that can be decided once
+ * is decided here, at creation.
  */
 import { compileBasicAuth, unauthorizedError } from './auth/basic-auth.ts';
 import { errorResponse, toTsError, TsError } from './errors.ts';
 import { createFinalizer } from './finalize.ts';
 import {
   buildHostMatcher,
+  buildProxyOnlyHeaders,
   buildTrustedProxies,
   resolveRequestContext,
   type RequestContext,
@@ -48,15 +50,23 @@ export type App = ((request: Request) => Promise<Response>) & {
 export function createApp(settings: Settings, services: PlatformServices): App {
   const hosts = buildHostMatcher(settings);
   const trusted = buildTrustedProxies(settings);
+  const proxyOnlyHeaders = buildProxyOnlyHeaders(settings);
   const authorize = compileBasicAuth(settings);
   const finalize = createFinalizer(settings);
   const table = buildRouteTable(settings, services);
   const log = services.log;
 
-  const contextFor = (request: Request, url: URL = new URL(request.url)): RequestContext => {
+  const contextFor = (
+    request: Request,
+    geo: GeoInfo | null,
+    url: URL = new URL(request.url),
+  ): RequestContext => {
     refuseAmbiguousRequest(request.headers);
     const path = normaliseRequestPath(url.pathname);
-    return resolveRequestContext(request, services.connection(request), hosts, trusted, url, path);
+    return resolveRequestContext(request, services.connection(request), hosts, trusted, url, path, {
+      geo,
+      proxyOnlyHeaders,
+    });
   };
 
   const failWith = (thrown: unknown, context: FailureContext, geo: GeoInfo | null): Response => {
@@ -90,7 +100,7 @@ export function createApp(settings: Settings, services: PlatformServices): App {
     const geo = services.geo(request);
     let path = url.pathname;
     try {
-      const ctx = contextFor(request, url);
+      const ctx = contextFor(request, geo, url);
       path = ctx.path;
       const verdict = await authorize(path, request.headers.get('authorization'));
       if (verdict === 'denied') return failWith(unauthorizedError(), { request, path }, geo);
@@ -102,10 +112,16 @@ export function createApp(settings: Settings, services: PlatformServices): App {
     }
   };
 
-  const upgrade = (request: Request): Promise<UpgradePlan> =>
-    planUpgrade(request, settings, contextFor, authorize, (thrown, path) =>
-      fail(thrown, { request, path }),
+  const upgrade = (request: Request): Promise<UpgradePlan> => {
+    const geo = services.geo(request);
+    return planUpgrade(
+      request,
+      settings,
+      (upgradeRequest) => contextFor(upgradeRequest, geo),
+      authorize,
+      (thrown, path) => failWith(thrown, { request, path }, geo),
     );
+  };
 
   return Object.assign(handle, { upgrade, fail });
 }

@@ -22,6 +22,8 @@ export function geoHeaders(geo: GeoInfo | null): Array<[string, string]> {
     out.push(['x-geo-metro-code', String(geo.metroCode)]);
   }
   if (geo.region) out.push(['x-geo-region', geo.region]);
+  // Not in upstream's set: the client's own network, so an operator can see the ASN is known.
+  if (geo.asn !== undefined) out.push(['x-geo-asn', String(geo.asn)]);
   out.push(['x-geo-info-available', 'true']);
   return out;
 }

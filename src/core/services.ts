@@ -4,6 +4,7 @@
  */
 import type { ByteSinkFactory } from './byte-sink.ts';
 import type { HtmlEngine } from './html/engine.ts';
+import type { DeviceSignals } from './device/device-signals.ts';
 import type { Logger } from './log.ts';
 import type { KvStore } from './store/kv.ts';
 import type { UpstreamFetch } from './upstream/upstream-fetch.ts';
@@ -48,13 +49,22 @@ export interface ClientConnection {
 
 export interface GeoInfo {
   city?: string;
+  /** ISO 3166-1 alpha-2, upper case (`DE`). Absent: the country is unknown. */
   country?: string;
   continent?: string;
   latitude?: number;
   longitude?: number;
   metroCode?: number;
+  /**
+   * The subdivision part of the ISO 3166-2 code, upper case, without the country (`CA` for
+   * California, `BY` for Bavaria): what `consent.us_states` style lists compare against.
+   */
   region?: string;
+  /** The client network's autonomous system number (`7922`): home ISP, hosting, mobile carrier. */
+  asn?: number;
 }
+
+export type { DeviceSignals, FormFactor, PlatformClass, UaClass } from './device/device-signals.ts';
 
 export type ContentCoding = 'gzip' | 'deflate' | 'br';
 
@@ -114,8 +124,18 @@ export interface PlatformServices {
   /** The engine that runs the HTML rules; the project's own when absent. */
   htmlEngine?: HtmlEngine;
   connection(request: Request): ClientConnection;
-  /** Geo data for the client, or null where the platform has none (Node). */
+  /**
+   * Geo data for the client, or null when nothing trustworthy is known (Node's default
+   * `[geo] mode = "none"`): callers treat null as "jurisdiction unknown" and fail closed. Never
+   * throws. Core calls it once per request and keeps the answer on the request context.
+   */
   geo(request: Request): GeoInfo | null;
+  /**
+   * What the client's connection and `User-Agent` say about the device: TLS (JA4) and HTTP/2
+   * fingerprints where the platform computes them, and a coarse user-agent class everywhere.
+   * Nothing in it identifies a person; it is never logged.
+   */
+  deviceSignals(request: Request): DeviceSignals;
   log: Logger;
   /**
    * Optional: the platform's own id for the request (Cloudflare Ray ID, Fastly trace ID), so an

@@ -2,16 +2,24 @@
  * The downstream client as Fastly describes it (`event.client`, geolocation), mapped to core's
  * shapes. Pure: the runtime objects are passed in, so this runs under Node tests too.
  */
-import type { ClientConnection, GeoInfo } from '../core/services.ts';
+import { deviceSignalsOf } from '../core/device/device-signals.ts';
+import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
+import type { ClientConnection, DeviceSignals, GeoInfo } from '../core/services.ts';
 
 /** The fields of Fastly's `ClientInfo` read here. */
 export interface FastlyClient {
   readonly address: string;
   readonly tlsProtocol: string | null;
+  /** js-compute ≥ 3.37; null without TLS. */
+  readonly tlsJA4?: string | null;
+  /** js-compute ≥ 3.37; null on HTTP/1.1. */
+  readonly h2Fingerprint?: string | null;
 }
 
 /** The fields of Fastly's `Geolocation` read here (`fastly:geolocation`). */
 export interface FastlyGeolocation {
+  /** Absent from stand-ins that predate it. */
+  as_number?: number | null;
   city: string | null;
   continent: string | null;
   country_code: string | null;
@@ -27,11 +35,17 @@ export function connectionOf(client: FastlyClient, requestUrl: string): ClientCo
   return { remoteAddress: client.address, tls };
 }
 
+/**
+ * Fastly's answer as core's `GeoInfo`. Without a real ISO country there is no geo (callers then
+ * treat the jurisdiction as unknown), as on every adapter; `region` is Fastly's ISO 3166-2
+ * subdivision code.
+ */
 export function geoInfoOf(geo: FastlyGeolocation | null): GeoInfo | null {
   if (!geo) return null;
-  const info: GeoInfo = {};
+  const country = countryCode(geo.country_code ?? '');
+  if (country === undefined) return null;
+  const info: GeoInfo = { country };
   if (geo.city) info.city = geo.city;
-  if (geo.country_code) info.country = geo.country_code;
   if (geo.continent) info.continent = geo.continent;
   // Fastly reports unknown coordinates as 0,0 only together with no country; keep real zeros.
   if (isFiniteNumber(geo.latitude) && isFiniteNumber(geo.longitude)) {
@@ -39,8 +53,27 @@ export function geoInfoOf(geo: FastlyGeolocation | null): GeoInfo | null {
     info.longitude = geo.longitude;
   }
   if (isFiniteNumber(geo.metro_code)) info.metroCode = geo.metro_code;
-  if (geo.region) info.region = geo.region;
+  const region = geo.region ? regionCode(geo.region, country) : undefined;
+  if (region !== undefined) info.region = region;
+  const asn = isFiniteNumber(geo.as_number ?? null) ? asNumber(String(geo.as_number)) : undefined;
+  if (asn !== undefined) info.asn = asn;
   return info;
+}
+
+/** JA4 and the HTTP/2 fingerprint Fastly computed for the connection, and the UA class. */
+export function deviceSignalsOfClient(
+  client: FastlyClient | undefined,
+  userAgent: string | null,
+): DeviceSignals {
+  let ja4: string | null | undefined;
+  let h2: string | null | undefined;
+  try {
+    ja4 = client?.tlsJA4;
+    h2 = client?.h2Fingerprint;
+  } catch {
+    // An older runtime whose host getters refuse: no fingerprints, the UA class still holds.
+  }
+  return deviceSignalsOf(userAgent, ja4, h2);
 }
 
 /** Looks geo up, treating a lookup that throws (an address Fastly cannot parse) as "no data". */

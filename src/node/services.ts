@@ -3,12 +3,15 @@
  * third-party fetchers, compression, the client connection, geo, the store, background work, the
  * clocks and the page permits. `close()` releases what they hold, after the server has stopped.
  */
+import { userAgentSignals } from '../core/device/device-signals.ts';
+import { createConfiguredGeo } from '../core/geo/configured-geo.ts';
 import type { Logger } from '../core/log.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import type { KvStore } from '../core/store/kv.ts';
 import { BackgroundWork } from './background-work.ts';
 import { nodeCodecs } from './codecs.ts';
+import { openGeoDatabases } from './mmdb-geo.ts';
 import { createOriginFetch } from './origin-fetch.ts';
 import { openStore } from './stores/open-store.ts';
 import { createUpstreamFetch } from './upstream-fetch.ts';
@@ -46,11 +49,18 @@ export async function createNodeServices(
   log: Logger,
   options: NodeServiceOptions = {},
 ): Promise<NodeServices> {
+  // Before anything listens: a geo database or a store that cannot be read stops the start.
+  const clientGeo = createConfiguredGeo(
+    settings,
+    settings.geo.mode === 'mmdb' ? await openGeoDatabases(settings.geo) : undefined,
+  );
   const kv = options.kv ?? (await openStore(settings.store));
   const origin = createOriginFetch();
   const upstream = createUpstreamFetch();
   const background = new BackgroundWork(log);
   const connections = new WeakMap<Request, ClientConnection>();
+  const connectionOf = (request: Request): ClientConnection =>
+    connections.get(request) ?? { remoteAddress: '', tls: false };
   const permits = new WorkPermits({
     permits: settings.server.max_active_pages,
     maxWaitMs: PAGE_MAX_WAIT_MS,
@@ -61,8 +71,9 @@ export async function createNodeServices(
     fetchOrigin: origin.fetch,
     fetchUpstream: upstream.fetch,
     codecs: nodeCodecs,
-    connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: false },
-    geo: () => null,
+    connection: connectionOf,
+    geo: (request) => clientGeo(request, connectionOf(request)),
+    deviceSignals: userAgentSignals,
     kv,
     waitUntil: (_request, work) => background.add(work),
     log,

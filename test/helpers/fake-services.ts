@@ -17,6 +17,7 @@
 import type { FetchFailureKind } from '../../src/core/fetch-failure.ts';
 import { fetchFailureError } from '../../src/core/fetch-failure.ts';
 import { createLogger, type LogLevel } from '../../src/core/log.ts';
+import { userAgentSignals } from '../../src/core/device/device-signals.ts';
 import { TsError } from '../../src/core/errors.ts';
 import { createMemoryKv } from '../../src/core/store/memory-kv.ts';
 import type {
@@ -123,6 +124,7 @@ export function fakeServices(options: FakeServicesOptions = {}): FakeServices {
     codecs: options.codecs === 'identity' ? identityCodecs : nodeCodecs,
     connection: () => connection,
     geo: () => geo,
+    deviceSignals: userAgentSignals,
     log: createLogger({
       level: options.logLevel ?? 'debug',
       secrets: options.secrets ?? [],

@@ -104,6 +104,8 @@ export interface WireOptions {
   headers?: Record<string, string | string[]>;
   /** Gives up (rejects) when the response has not ended by then; default 10 s. */
   timeoutMs?: number;
+  /** Connect from this loopback address (`127.0.0.2`), to play a proxy or a stranger. */
+  localAddress?: string;
 }
 
 /**
@@ -115,7 +117,12 @@ export function wireRequest(url: string, options: WireOptions = {}): Promise<Wir
     let timedOut = false;
     const req = http.request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers ?? {},
+        agent: false,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let settled = false;

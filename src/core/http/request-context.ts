@@ -5,8 +5,13 @@
  * trusted proxy; the rewritten URLs' host is always one of the configured public hosts, so a
  * spoofed `Host` or `X-Forwarded-Host` can never steer them.
  */
+import {
+  CDN_LOCATION_HEADERS,
+  CDN_LOCATION_PREFIXES,
+  geoHeaderNames,
+} from '../geo/header-presets.ts';
 import type { Settings } from '../settings/settings-schema.ts';
-import type { ClientConnection } from '../services.ts';
+import type { ClientConnection, GeoInfo } from '../services.ts';
 import { parseAddress, parseAddressRange, rangeContains, type AddressRange } from './ip.ts';
 
 export interface RequestContext {
@@ -23,6 +28,17 @@ export interface RequestContext {
    * asked for. Read this, never `url.pathname`.
    */
   path: string;
+  /**
+   * Where the client is (`services.geo`), asked once per request; null when unknown, which
+   * callers treat as "jurisdiction unknown" and fail closed.
+   */
+  geo: GeoInfo | null;
+}
+
+export interface ContextOptions {
+  geo?: GeoInfo | null;
+  /** More names that pass only from a trusted proxy ({@link buildProxyOnlyHeaders}). */
+  proxyOnlyHeaders?: ReadonlySet<string>;
 }
 
 /** Headers a client may not set: forwarding info, and fields only this server may assert. */
@@ -60,17 +76,38 @@ const CLIENT_IDENTITY = new Set([
 ]);
 
 /**
- * Whether the client may not send `name` (lower case). Underscore spellings (`X_Forwarded_For`)
- * are judged as their hyphenated twins and never pass, even from a trusted proxy: no proxy sends
- * them, and servers that map `_` to `-` (nginx with `underscores_in_headers`, CGI's `HTTP_*`
- * variables) would read them as the real field.
+ * Whether the client may not send `name` (lower case). Client identity and CDN location headers
+ * (header-presets.ts, plus the `[geo]` names in `proxyOnly`) pass from a trusted proxy only.
+ * Underscore spellings (`X_Forwarded_For`) are judged as their hyphenated twins and never pass,
+ * even from a trusted proxy: no proxy sends them, and servers that map `_` to `-` (nginx with
+ * `underscores_in_headers`, CGI's `HTTP_*` variables) would read them as the real field.
  */
-function isStripped(name: string, fromProxy: boolean): boolean {
+function isStripped(
+  name: string,
+  fromProxy: boolean,
+  proxyOnly: ReadonlySet<string> | undefined,
+): boolean {
   const underscored = name.includes('_');
   const canonical = underscored ? name.replaceAll('_', '-') : name;
   if (STRIPPED.has(canonical)) return true;
   if (STRIPPED_PREFIXES.some((prefix) => canonical.startsWith(prefix))) return true;
-  return CLIENT_IDENTITY.has(canonical) && (underscored || !fromProxy);
+  const onlyFromProxy =
+    CLIENT_IDENTITY.has(canonical) ||
+    CDN_LOCATION_HEADERS.has(canonical) ||
+    CDN_LOCATION_PREFIXES.some((prefix) => canonical.startsWith(prefix)) ||
+    proxyOnly?.has(canonical) === true;
+  return onlyFromProxy && (underscored || !fromProxy);
+}
+
+/**
+ * The geo headers an operator named in `[geo]` (`mode = "headers"`): like the CDNs' own, they
+ * pass only from a trusted proxy.
+ */
+export function buildProxyOnlyHeaders(settings: Settings): ReadonlySet<string> {
+  if (settings.geo.mode !== 'headers') return new Set();
+  const names = geoHeaderNames(settings.geo);
+  if (names === undefined) return new Set();
+  return new Set([names.country, names.region, names.asn].filter((name) => name !== undefined));
 }
 
 export interface HostMatcher {
@@ -178,6 +215,27 @@ function stripPort(hop: string): string {
   return colon !== -1 && hop.indexOf(':') === colon ? hop.slice(0, colon) : hop;
 }
 
+export interface ClientAddress {
+  /** The client: the peer, or the first untrusted hop named by a trusted proxy. */
+  clientIp: string;
+  /** The TCP peer is a configured trusted proxy, so its forwarding headers are believed. */
+  fromProxy: boolean;
+}
+
+/** Who the client is, with `X-Forwarded-For` believed only from a trusted proxy. */
+export function clientAddress(
+  request: Request,
+  connection: ClientConnection,
+  trusted: readonly AddressRange[],
+): ClientAddress {
+  const peer = normaliseAddress(connection.remoteAddress);
+  const fromProxy = isTrusted(peer, trusted);
+  const clientIp = fromProxy
+    ? clientFromChain(peer, request.headers.get('x-forwarded-for'), trusted)
+    : peer;
+  return { clientIp, fromProxy };
+}
+
 export function resolveRequestContext(
   request: Request,
   connection: ClientConnection,
@@ -185,16 +243,14 @@ export function resolveRequestContext(
   trusted: readonly AddressRange[],
   url: URL = new URL(request.url),
   path: string = url.pathname,
+  options: ContextOptions = {},
 ): RequestContext {
   const inbound = request.headers;
-  const peer = normaliseAddress(connection.remoteAddress);
-  const fromProxy = isTrusted(peer, trusted);
+  const { clientIp, fromProxy } = clientAddress(request, connection, trusted);
 
-  let clientIp = peer;
   let scheme: 'http' | 'https' = connection.tls ? 'https' : 'http';
   let requestedHost = inbound.get('host');
   if (fromProxy) {
-    clientIp = clientFromChain(peer, inbound.get('x-forwarded-for'), trusted);
     const forwarded = inbound.get('forwarded');
     const proto = (
       forwardedParam(forwarded, 'proto') ?? firstItem(inbound.get('x-forwarded-proto'))
@@ -208,7 +264,7 @@ export function resolveRequestContext(
 
   const headers = new Headers(inbound);
   for (const [name] of inbound) {
-    if (isStripped(name, fromProxy)) headers.delete(name);
+    if (isStripped(name, fromProxy, options.proxyOnlyHeaders)) headers.delete(name);
   }
 
   return {
@@ -218,6 +274,7 @@ export function resolveRequestContext(
     headers,
     url,
     path,
+    geo: options.geo ?? null,
   };
 }
 

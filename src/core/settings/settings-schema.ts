@@ -31,6 +31,7 @@ import {
 } from './integration-schemas.ts';
 import { parseAddressRange } from '../http/ip.ts';
 import { store } from './sections/store.ts';
+import { geoSection } from './sections/geo.ts';
 
 const HOST_PATTERN =
   /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?::\d{1,5})?$/;
@@ -238,6 +239,7 @@ export const settingsSchema = object({
   logging: logging.orEmpty(),
   cloudflare: cloudflare.orEmpty(),
   store: store.orEmpty(),
+  geo: geoSection.orEmpty(),
 });
 
 type DeepReadonly<T> = unknown extends T

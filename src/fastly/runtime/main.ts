@@ -18,7 +18,13 @@ import { secretValues } from '../../core/settings/placeholders.ts';
 import { withUpstreamPolicy } from '../../core/upstream/upstream-fetch.ts';
 import { withoutBrotli } from '../accept-encoding.ts';
 import { createAppCache } from '../app-cache.ts';
-import { connectionOf, ensureSignal, safeGeoLookup, type FastlyClient } from '../client-info.ts';
+import {
+  connectionOf,
+  deviceSignalsOfClient,
+  ensureSignal,
+  safeGeoLookup,
+  type FastlyClient,
+} from '../client-info.ts';
 import { fastlyCodecs } from '../codecs.ts';
 import { fastlyHtmlEngine } from '../html-engine.ts';
 import type { EmbeddedSettings } from '../settings/embedded.ts';
@@ -48,6 +54,7 @@ const APP_TTL_MS = 60_000;
 const embedded = TRUSTED_SERVER_EMBEDDED;
 const connections = new WeakMap<Request, ClientConnection>();
 const events = new WeakMap<Request, FetchEvent>();
+const clients = new WeakMap<Request, FastlyClient>();
 
 function consoleLogger(level: LogLevel, secrets: readonly string[] = []): Logger {
   return createLogger({
@@ -73,6 +80,8 @@ async function buildApp(): Promise<App> {
     connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: true },
     geo: (request) =>
       safeGeoLookup(getGeolocationForIpAddress, connections.get(request)?.remoteAddress ?? ''),
+    deviceSignals: (request) =>
+      deviceSignalsOfClient(clients.get(request), request.headers.get('user-agent')),
     log,
     requestId: traceId,
     now: () => Date.now(),
@@ -100,6 +109,7 @@ function traceId(): string | undefined {
 function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
   connections.set(request, connectionOf(event.client, request.url));
+  clients.set(request, event.client);
   events.set(request, event);
   return serveSafely(request, { appFor: () => apps.get(), log: bootLog, requestId: traceId() });
 }
