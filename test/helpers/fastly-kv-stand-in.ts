@@ -144,7 +144,7 @@ export class FastlyKvStandIn implements FastlyKvApi {
     try {
       return Promise.resolve(work());
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 }
