@@ -13,7 +13,9 @@
  *
  * The generation this store returns is its own (see kv-store-format.ts), kept with the value.
  * `delete` reports whether the key was there by reading it first (not atomic either), and
- * `countPrefix` pages through Fastly's key listing.
+ * `countPrefix` pages through Fastly's key listing (strongly consistent by default, so it costs a
+ * round trip to the primary store per page of up to 1000 keys): it counts what the listing
+ * reports, which the stand-in the tests use takes to be live keys only.
  */
 import { TsError } from '../core/errors.ts';
 import {
