@@ -1,6 +1,6 @@
 /**
  * `npm run build:fastly -- --config FILE [--out DIR] [--secret-store NAME]
- *   [--config-store NAME|none] [--dev]`: the Fastly Compute package (default dist/fastly/:
+ *   [--config-store NAME|none] [--kv-store NAME|none] [--dev]`: the Fastly Compute package (default dist/fastly/:
  * bin/main.wasm and fastly.toml), settings embedded, secrets left to the Secret Store.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { buildFastly } from './fastly/build.ts';
 
 const USAGE =
   'usage: npm run build:fastly -- --config trusted-server.toml [--out DIR] ' +
-  '[--secret-store NAME] [--config-store NAME|none] [--dev]';
+  '[--secret-store NAME] [--config-store NAME|none] [--kv-store NAME|none] [--dev]';
 
 let values;
 try {
@@ -19,6 +19,7 @@ try {
       out: { type: 'string' },
       'secret-store': { type: 'string' },
       'config-store': { type: 'string' },
+      'kv-store': { type: 'string' },
       dev: { type: 'boolean' },
     },
   }));
@@ -31,6 +32,7 @@ if (values.config === undefined) {
   process.exit(2);
 }
 const configStore = values['config-store'];
+const kvStore = values['kv-store'];
 try {
   const built = await buildFastly({
     config: values.config,
@@ -39,6 +41,7 @@ try {
     ...(configStore !== undefined
       ? { configStore: configStore === 'none' ? null : configStore }
       : {}),
+    ...(kvStore !== undefined ? { kvStore: kvStore === 'none' ? null : kvStore } : {}),
     dev: values.dev ?? false,
   });
   console.log(`wrote ${built.wasm}\nwrote ${built.manifest}`);
@@ -51,6 +54,11 @@ try {
     console.log(`Config Store "${stores.config}" keys it honours (all optional):`);
     for (const key of built.embedded.configKeys) console.log(`  ${key}`);
   }
+  console.log(
+    stores.kv === null
+      ? 'No KV Store: the features that need a store are off.'
+      : `KV Store "${stores.kv}" holds the kv service (created by the first publish).`,
+  );
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

@@ -35,8 +35,12 @@ interface Manifest {
   setup: {
     secret_stores: Record<string, { entries: Record<string, unknown> }>;
     config_stores: Record<string, unknown>;
+    kv_stores: Record<string, unknown>;
   };
-  local_server: { secret_stores: Record<string, Array<Record<string, string>>> };
+  local_server: {
+    secret_stores: Record<string, Array<Record<string, string>>>;
+    kv_stores: Record<string, unknown>;
+  };
 }
 
 describe('Fastly package build', () => {
@@ -74,6 +78,15 @@ describe('Fastly package build', () => {
     }
   });
 
+  it('bundles the kv service over the KV Store and the rate limiter over a rate counter', async () => {
+    const bundle = await readFile(join(dir, 'out/bin/index.js'), 'utf8');
+    assert.match(bundle, /from "fastly:kv-store"/);
+    assert.match(bundle, /from "fastly:edge-rate-limiter"/);
+    assert.match(bundle, /kv: "trusted_server_kv"/);
+    assert.ok(bundle.includes('trusted_server_rate'), 'rate counter name');
+    assert.ok(bundle.includes('tskv1 '), 'entry header');
+  });
+
   it('writes fastly.toml with the stores the config needs and a rebuild script', async () => {
     const manifest = parseToml(await readFile(built.manifest, 'utf8')) as unknown as Manifest;
     assert.equal(manifest['manifest_version'], 3);
@@ -85,6 +98,9 @@ describe('Fastly package build', () => {
       'handlers.0.password',
     ]);
     assert.ok(manifest.setup.config_stores.trusted_server_config);
+    // The kv service's store, on by default; an empty one for `fastly compute serve`.
+    assert.ok(manifest.setup.kv_stores.trusted_server_kv);
+    assert.deepEqual(manifest.local_server.kv_stores.trusted_server_kv, []);
     assert.deepEqual(
       { ...manifest.local_server.secret_stores.trusted_server_secrets![2] },
       {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
+import { fastlyManifest } from '../scripts/fastly/manifest.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
 import { describeSettings } from '../src/core/settings/placeholders.ts';
 import { embedSettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';
@@ -18,6 +20,7 @@ const OPTIONS: EmbedOptions = {
   env: {},
   secretStore: 'trusted_server_secrets',
   configStore: 'trusted_server_config',
+  kvStore: 'trusted_server_kv',
   dev: false,
 };
 
@@ -158,5 +161,35 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
       embedSettings(baseToml('https://origin.test'), { ...OPTIONS, secretStore: '9 bad!' }),
     );
     assert.match(problems[0]!, /^--secret-store: "9 bad!" is not a valid Fastly store name/);
+    const kv = problemsOf(() =>
+      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, kvStore: 'kv/store' }),
+    );
+    assert.match(kv[0]!, /^--kv-store: "kv\/store" is not a valid Fastly store name/);
+  });
+
+  it("links the kv service's KV Store in fastly.toml, or none with --kv-store none", () => {
+    const manifestFor = (kvStore: string | null) =>
+      // Through JSON: the TOML parser gives null-prototype objects.
+      JSON.parse(
+        JSON.stringify(
+          parseToml(
+            fastlyManifest({
+              template: {},
+              previous: undefined,
+              embedded: embedSettings(baseToml('https://origin.test'), { ...OPTIONS, kvStore })
+                .embedded,
+              buildCommand: 'true',
+            }),
+          ),
+        ),
+      ) as { setup: Record<string, unknown>; local_server: Record<string, unknown> };
+    const linked = manifestFor('graph');
+    assert.deepEqual(linked.setup['kv_stores'], {
+      graph: { description: 'Trusted Server key-value store (identity graph)' },
+    });
+    assert.deepEqual(linked.local_server['kv_stores'], { graph: [] });
+    const none = manifestFor(null);
+    assert.equal(none.setup['kv_stores'], undefined);
+    assert.equal(none.local_server['kv_stores'], undefined);
   });
 });

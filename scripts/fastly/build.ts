@@ -23,6 +23,11 @@ import { fastlyManifest, parseManifest } from './manifest.ts';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/fastly');
 export const TEMPLATE = join(ROOT, 'deploy/fastly/fastly.toml');
+/**
+ * The KV Store the package opens unless `--kv-store` names another (or `none`): on by default,
+ * like the SQLite file of a self-hosted server. The first publish creates and links it ([setup]).
+ */
+export const DEFAULT_KV_STORE = 'trusted_server_kv';
 const COMPILER = join(ROOT, 'node_modules/@fastly/js-compute/dist/cli/js-compute-runtime-cli.js');
 
 export interface FastlyBuildOptions {
@@ -31,6 +36,8 @@ export interface FastlyBuildOptions {
   secretStore?: string;
   /** null: no Config Store overrides. */
   configStore?: string | null;
+  /** The KV Store behind the kv service; null: none. */
+  kvStore?: string | null;
   dev?: boolean;
   env?: EnvSource;
 }
@@ -55,6 +62,7 @@ export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBu
     env: options.env ?? process.env,
     secretStore: options.secretStore ?? 'trusted_server_secrets',
     configStore: options.configStore === undefined ? 'trusted_server_config' : options.configStore,
+    kvStore: options.kvStore === undefined ? DEFAULT_KV_STORE : options.kvStore,
     dev: options.dev ?? false,
   });
 
@@ -100,6 +108,7 @@ function rebuildCommand(outDir: string, options: FastlyBuildOptions): string {
   const args = ['--config', fromRoot(options.config), '--out', fromRoot(outDir)];
   if (options.secretStore !== undefined) args.push('--secret-store', options.secretStore);
   if (options.configStore !== undefined) args.push('--config-store', options.configStore ?? 'none');
+  if (options.kvStore !== undefined) args.push('--kv-store', options.kvStore ?? 'none');
   if (options.dev) args.push('--dev');
   const insideRoot = fromRoot(outDir) !== resolve(outDir);
   const cd = insideRoot ? relative(resolve(outDir), ROOT) || '.' : ROOT;

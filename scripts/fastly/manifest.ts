@@ -2,9 +2,10 @@
  * The `fastly.toml` written next to the Wasm. Starts from the operator's template
  * (deploy/fastly/fastly.toml: name, description, authors, service_id, extra `[local_server]`),
  * keeps a `service_id` that `fastly compute publish` recorded in a previous output, and generates
- * what follows from the config: the store links under `[setup]` (created by the first publish),
- * matching `[local_server]` stores for `fastly compute serve`, and a `[scripts] build` that re-runs
- * this build so `fastly compute publish` always ships what the config says.
+ * what follows from the config: the store links under `[setup]` (Secret, Config and KV Store,
+ * created by the first publish), matching `[local_server]` stores for `fastly compute serve`, and
+ * a `[scripts] build` that re-runs this build so `fastly compute publish` always ships what the
+ * config says.
  */
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import type { EmbeddedSettings } from '../../src/fastly/settings/embedded.ts';
@@ -72,6 +73,15 @@ export function fastlyManifest(input: ManifestInput): string {
       ...table(local['config_stores']),
       [configName]: { format: 'inline-toml', contents: {} },
     };
+  }
+  const kvName = embedded.stores.kv;
+  if (kvName !== null) {
+    setup['kv_stores'] = {
+      ...table(setup['kv_stores']),
+      [kvName]: { description: 'Trusted Server key-value store (identity graph)' },
+    };
+    // An empty local store for `fastly compute serve`, unless the template seeds one.
+    local['kv_stores'] = { [kvName]: [], ...table(local['kv_stores']) };
   }
   manifest['setup'] = setup;
   manifest['local_server'] = local;

@@ -7,6 +7,7 @@ import type { HtmlEngine } from './html/engine.ts';
 import type { DeviceSignals } from './device/device-signals.ts';
 import type { Logger } from './log.ts';
 import type { KvStore } from './store/kv.ts';
+import type { RateLimiter } from './store/rate-limiter.ts';
 import type { UpstreamFetch } from './upstream/upstream-fetch.ts';
 
 export interface OriginTimeouts {
@@ -156,6 +157,8 @@ export interface PlatformServices {
    * is configured, and then every feature that needs one is off (no store, no Edge Cookie).
    */
   kv?: KvStore;
+  /** Per-key budgets per minute (sync endpoints); absent where the platform has none yet. */
+  rateLimiter?: RateLimiter;
   /**
    * Work that goes on after `request`'s response (pull sync, telemetry): the platform keeps the
    * process or isolate alive for it (the edges tie it to the request's event, hence the request)

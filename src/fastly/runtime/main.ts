@@ -31,6 +31,8 @@ import type { EmbeddedSettings } from '../settings/embedded.ts';
 import { resolveSettings } from '../settings/resolve.ts';
 import { fastlyOriginFetch } from './origin-fetch.ts';
 import { fastlyUpstreamTransport } from './upstream-fetch.ts';
+import { openKv } from './kv.ts';
+import { openRateLimiter } from './rate-limiter.ts';
 import { readStores } from './stores.ts';
 
 /** Inlined by scripts/build-fastly.ts (esbuild `define`): the validated config, secrets removed. */
@@ -87,7 +89,8 @@ async function buildApp(): Promise<App> {
     now: () => Date.now(),
     monotonic: () => performance.now(),
     fetchUpstream: withUpstreamPolicy(fastlyUpstreamTransport),
-    // No KV Store binding yet: without a store the features that need one stay off.
+    kv: openKv(embedded, log),
+    rateLimiter: openRateLimiter(),
     waitUntil: (request, work) => {
       const event = events.get(request);
       const logged = work.catch((error: unknown) =>

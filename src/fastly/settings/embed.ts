@@ -17,10 +17,12 @@ export interface EmbedOptions {
   secretStore: string;
   /** Config Store resource-link name; null: no run-time overrides. */
   configStore: string | null;
+  /** KV Store resource-link name for the kv service; null: no store. */
+  kvStore: string | null;
   dev: boolean;
 }
 
-/** Fastly's rule for Secret Store and Config Store resource-link names. */
+/** Fastly's rule for store resource-link names (a subset of what each store type accepts). */
 const STORE_NAME = /^[A-Za-z][A-Za-z0-9_ -]{0,254}$/;
 
 export function embedSettings(
@@ -46,7 +48,7 @@ export function embedSettings(
       document,
       buildOverrides: overrides,
       secrets: slots,
-      stores: { secrets: options.secretStore, config: options.configStore },
+      stores: { secrets: options.secretStore, config: options.configStore, kv: options.kvStore },
       configKeys: options.configStore === null ? [] : [...CONFIG_STORE_KEYS],
       allowPlaceholderSecrets: options.dev,
     },
@@ -69,6 +71,7 @@ function fastlyProblems(settings: Settings, slots: SecretSlot[], options: EmbedO
   for (const [flag, name] of [
     ['--secret-store', options.secretStore],
     ['--config-store', options.configStore],
+    ['--kv-store', options.kvStore],
   ] as const) {
     if (name !== null && !STORE_NAME.test(name)) {
       problems.push(

@@ -15,8 +15,11 @@ export interface EmbeddedSettings {
   buildOverrides: Record<string, string>;
   /** Each secret the settings need, read from the Secret Store per sandbox. */
   secrets: SecretSlot[];
-  /** Fastly resource-link names. */
-  stores: { secrets: string; config: string | null };
+  /**
+   * Fastly resource-link names. `kv`: the KV Store behind the kv service (null: none, and the
+   * features that need a store stay off).
+   */
+  stores: { secrets: string; config: string | null; kv: string | null };
   /** Config Store keys looked up at run time (see config-store-keys.ts). */
   configKeys: string[];
   /** Built with `--dev`: sample placeholder secrets are accepted. */
