@@ -6,9 +6,12 @@
  * - with `proxy.origin_address`: an `external` service at that address (the request keeps the
  *   origin's name in its URL and `Host`), as the Node adapter connects there;
  * - without: a `network` service that may reach public, private and loopback addresses.
+ * The store's Durable Object is bound as `TS_KV`, as wrangler.toml declares it, its SQLite files
+ * in the run's temporary directory (a local run starts empty; workerd's in-memory object storage
+ * has no SQL API).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +42,7 @@ export interface WorkerdOptions {
 
 const capnpText = (text: string) => JSON.stringify(text);
 
-async function compatibilityDate(): Promise<string> {
+export async function compatibilityDate(): Promise<string> {
   const wrangler = parseToml(await readFile(join(ROOT, 'wrangler.toml'), 'utf8'));
   const date = wrangler['compatibility_date'];
   if (typeof date !== 'string') throw new Error('wrangler.toml: compatibility_date missing');
@@ -60,6 +63,8 @@ export function capnpConfig(options: {
   embedded: EmbeddedConfig;
   address: string;
   compatibilityDate: string;
+  /** Where the Durable Objects' SQLite files go. */
+  objectsDir: string;
 }): string {
   const { settings, embedded } = options;
   const origin = new URL(settings.publisher.origin_url);
@@ -69,14 +74,18 @@ export function capnpConfig(options: {
       : origin.protocol === 'https:'
         ? `external = (address = ${capnpText(settings.proxy.origin_address)}, https = (certificateHost = ${capnpText(origin.hostname)}))`
         : `external = (address = ${capnpText(settings.proxy.origin_address)}, http = ())`;
-  const bindings = embedded.secrets
-    .map(({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`)
-    .join(', ');
+  const bindings = [
+    ...embedded.secrets.map(
+      ({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`,
+    ),
+    '(name = "TS_KV", durableObjectNamespace = "TrustedServerKv")',
+  ].join(', ');
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "origin", ${outbound}),
+    (name = "objects", disk = (path = ${capnpText(options.objectsDir)}, writable = true)),
   ],
   sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (), service = "main") ],
 );
@@ -85,6 +94,10 @@ const worker :Workerd.Worker = (
   compatibilityDate = ${capnpText(options.compatibilityDate)},
   globalOutbound = "origin",
   bindings = [ ${bindings} ],
+  durableObjectNamespaces = [
+    (className = "TrustedServerKv", uniqueKey = "trusted-server-kv", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "objects"),
 );
 `;
 }
@@ -112,6 +125,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
   const port = options.port || (await freePort(host));
   const dir = await mkdtemp(join(tmpdir(), 'trusted-server-workerd-'));
   await copyFile(options.bundle, join(dir, 'worker.js'));
+  await mkdir(join(dir, 'objects'));
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   await writeFile(
     join(dir, 'config.capnp'),
@@ -120,6 +134,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
       embedded: options.embedded,
       address,
       compatibilityDate: await compatibilityDate(),
+      objectsDir: join(dir, 'objects'),
     }),
   );
   const secrets: Record<string, string> = {};
