@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { openSqliteKv, prefixUpperBound, StoreOpenError } from '../src/node/stores/sqlite-kv.ts';
+import { prefixUpperBound } from '../src/core/store/kv-prefix.ts';
+import { openSqliteKv, StoreOpenError } from '../src/node/stores/sqlite-kv.ts';
 import { kvContract, TestClock } from './contracts/kv-contract.ts';
 
 function tempDir(): string {

@@ -67,6 +67,8 @@ export async function buildWorker(options: {
     platform: 'neutral',
     target: 'es2022',
     define: { __TRUSTED_SERVER_CONFIG__: JSON.stringify(embedded) },
+    // Runtime modules (the Durable Object base class): resolved by workerd, not bundled.
+    external: ['cloudflare:*'],
     logLevel: 'warning',
   });
   return { bundle, settings, embedded, warnings };

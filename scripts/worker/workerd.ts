@@ -6,9 +6,12 @@
  * - with `proxy.origin_address`: an `external` service at that address (the request keeps the
  *   origin's name in its URL and `Host`), as the Node adapter connects there;
  * - without: a `network` service that may reach public, private and loopback addresses.
+ * The store's Durable Object is bound as `TS_KV`, as wrangler.toml declares it, its SQLite files
+ * in the run's temporary directory (a local run starts empty; workerd's in-memory object storage
+ * has no SQL API).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +48,7 @@ export interface WorkerdOptions {
 
 const capnpText = (text: string) => JSON.stringify(text);
 
-async function compatibilityDate(): Promise<string> {
+export async function compatibilityDate(): Promise<string> {
   const wrangler = parseToml(await readFile(join(ROOT, 'wrangler.toml'), 'utf8'));
   const date = wrangler['compatibility_date'];
   if (typeof date !== 'string') throw new Error('wrangler.toml: compatibility_date missing');
@@ -67,6 +70,8 @@ export function capnpConfig(options: {
   address: string;
   compatibilityDate: string;
   cfBlobHeader?: string | undefined;
+  /** Where the Durable Objects' SQLite files go. */
+  objectsDir: string;
 }): string {
   const { settings, embedded } = options;
   const origin = new URL(settings.publisher.origin_url);
@@ -76,14 +81,18 @@ export function capnpConfig(options: {
       : origin.protocol === 'https:'
         ? `external = (address = ${capnpText(settings.proxy.origin_address)}, https = (certificateHost = ${capnpText(origin.hostname)}))`
         : `external = (address = ${capnpText(settings.proxy.origin_address)}, http = ())`;
-  const bindings = embedded.secrets
-    .map(({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`)
-    .join(', ');
+  const bindings = [
+    ...embedded.secrets.map(
+      ({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`,
+    ),
+    '(name = "TS_KV", durableObjectNamespace = "TrustedServerKv")',
+  ].join(', ');
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "origin", ${outbound}),
+    (name = "objects", disk = (path = ${capnpText(options.objectsDir)}, writable = true)),
   ],
   sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (${options.cfBlobHeader === undefined ? '' : `cfBlobHeader = ${capnpText(options.cfBlobHeader)}`}), service = "main") ],
 );
@@ -92,6 +101,10 @@ const worker :Workerd.Worker = (
   compatibilityDate = ${capnpText(options.compatibilityDate)},
   globalOutbound = "origin",
   bindings = [ ${bindings} ],
+  durableObjectNamespaces = [
+    (className = "TrustedServerKv", uniqueKey = "trusted-server-kv", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "objects"),
 );
 `;
 }
@@ -119,6 +132,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
   const port = options.port || (await freePort(host));
   const dir = await mkdtemp(join(tmpdir(), 'trusted-server-workerd-'));
   await copyFile(options.bundle, join(dir, 'worker.js'));
+  await mkdir(join(dir, 'objects'));
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   await writeFile(
     join(dir, 'config.capnp'),
@@ -128,6 +142,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
       address,
       compatibilityDate: await compatibilityDate(),
       cfBlobHeader: options.cfBlobHeader,
+      objectsDir: join(dir, 'objects'),
     }),
   );
   const secrets: Record<string, string> = {};

@@ -9,3 +9,7 @@ import { createWorker } from './worker.ts';
 declare const __TRUSTED_SERVER_CONFIG__: EmbeddedConfig;
 
 export default createWorker(__TRUSTED_SERVER_CONFIG__);
+
+// The store's Durable Object class: wrangler.toml binds it as TS_KV, and the runtime finds the
+// class among the entry module's exports.
+export { TrustedServerKv } from './stores/durable-object-kv.ts';

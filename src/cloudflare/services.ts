@@ -1,7 +1,7 @@
 /**
  * PlatformServices from the Workers runtime: its `fetch`, its compression, the client address
  * Cloudflare's edge reports, geo from `request.cf`, JSON log lines to the console (Workers Logs /
- * `wrangler tail` pick them up).
+ * `wrangler tail` pick them up), and the store its bindings select (stores/store-binding.ts).
  */
 import { deviceSignalsOf } from '../core/device/device-signals.ts';
 import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
@@ -18,7 +18,8 @@ import type { Settings } from '../core/settings/settings-schema.ts';
 import { workersCodecs } from './codecs.ts';
 import { nativeHtmlEngine } from './native-html.ts';
 import { workersOriginFetch } from './origin-fetch.ts';
-import type { ExecutionContext, IncomingCf } from './runtime.ts';
+import type { ExecutionContext, IncomingCf, WorkerEnv } from './runtime.ts';
+import { storeFromBindings } from './stores/store-binding.ts';
 import { withUpstreamPolicy, type UpstreamTransport } from '../core/upstream/upstream-fetch.ts';
 
 const cfOf = (request: Request) => (request as { cf?: IncomingCf }).cf;
@@ -93,12 +94,14 @@ export function workersDeviceSignals(request: Request): DeviceSignals {
   return deviceSignalsOf(request.headers.get('user-agent'), cfOf(request)?.botManagement?.ja4);
 }
 
-export function workersServices(settings: Settings): PlatformServices {
+export function workersServices(settings: Settings, env: WorkerEnv): PlatformServices {
   const log = createLogger({
     level: settings.logging.level,
     secrets: secretValues(settings),
     sink: consoleSink,
   });
+  const now = () => Date.now();
+  const kv = storeFromBindings(env, now);
   return {
     fetchOrigin: workersOriginFetch,
     codecs: workersCodecs,
@@ -109,10 +112,11 @@ export function workersServices(settings: Settings): PlatformServices {
     deviceSignals: workersDeviceSignals,
     log,
     requestId: workersRequestId,
-    now: () => Date.now(),
+    now,
     monotonic: () => performance.now(),
     fetchUpstream: withUpstreamPolicy(workersUpstreamTransport),
-    // No Durable Object binding yet: without a store the features that need one stay off.
+    // Absent without a store binding: the features that need one stay off.
+    ...(kv !== undefined ? { kv } : {}),
     waitUntil: (request, work) => {
       const logged = work.catch((error: unknown) =>
         log.warn('background work failed', { error: (error as Error).message }),

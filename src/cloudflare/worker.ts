@@ -30,7 +30,7 @@ export function createWorker(embedded: EmbeddedConfig, options: WorkerOptions = 
   const appFor = (env: WorkerEnv): App => {
     if (app) return app;
     const settings = reviveSettings(embedded, env);
-    const services = workersServices(settings);
+    const services = workersServices(settings, env);
     const placeholders = placeholderSecretKeys(settings);
     if (placeholders.length > 0) {
       if (!embedded.dev) {

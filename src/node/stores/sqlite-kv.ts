@@ -23,6 +23,7 @@ import {
   type KvPutResult,
   type KvStore,
 } from '../../core/store/kv.ts';
+import { prefixUpperBound } from '../../core/store/kv-prefix.ts';
 
 /** The file's layout version (`PRAGMA user_version`); a newer file is refused, not misread. */
 const SCHEMA_VERSION = 1;
@@ -197,24 +198,6 @@ function prepare(db: DatabaseSync) {
     ),
     sweep: db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?'),
   } satisfies Record<string, StatementSync>;
-}
-
-/**
- * The smallest string greater than every string that starts with `prefix`, in SQLite's binary
- * (UTF-8 byte) order, which is code point order: the last code point, plus one. Undefined for the
- * empty prefix (everything matches).
- */
-export function prefixUpperBound(prefix: string): string | undefined {
-  const points = Array.from(prefix);
-  while (points.length > 0) {
-    const last = (points.pop() as string).codePointAt(0) as number;
-    if (last < 0x10ffff) {
-      // Skip the surrogate range: those are not characters SQLite's UTF-8 can hold.
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
-      return points.join('') + String.fromCodePoint(next);
-    }
-  }
-  return undefined;
 }
 
 /** A driver error (locked, disk full, corrupt page) is the store being unavailable. */

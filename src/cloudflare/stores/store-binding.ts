@@ -1,0 +1,53 @@
+/**
+ * Which store a Worker gets, decided by its bindings (wrangler.toml):
+ * - `TS_KV`, a Durable Object namespace of the `TrustedServerKv` class (the default template
+ *   declares it): strongly consistent, compare-and-swap;
+ * - `TS_KV_NAMESPACE`, a Workers KV namespace: eventually consistent, no compare-and-swap;
+ * - neither: no store, and the features that need one stay off.
+ * Both at once, or a binding of the wrong kind, is a configuration error naming the binding.
+ */
+import { TsError } from '../../core/errors.ts';
+import type { KvStore } from '../../core/store/kv.ts';
+import type { WorkerEnv } from '../runtime.ts';
+import { createDurableObjectKv } from './durable-object-kv-client.ts';
+import type { KvObjectNamespace } from './durable-object-kv-protocol.ts';
+import { createWorkersKv, type WorkersKvNamespace } from './workers-kv.ts';
+
+export const DURABLE_OBJECT_BINDING = 'TS_KV';
+export const WORKERS_KV_BINDING = 'TS_KV_NAMESPACE';
+
+export function storeFromBindings(env: WorkerEnv, now: () => number): KvStore | undefined {
+  const durable = env[DURABLE_OBJECT_BINDING];
+  const workersKv = env[WORKERS_KV_BINDING];
+  if (durable !== undefined && workersKv !== undefined) {
+    throw new TsError(
+      'configuration',
+      `both ${DURABLE_OBJECT_BINDING} (Durable Object) and ${WORKERS_KV_BINDING} (Workers KV) are bound; bind only the store to use`,
+    );
+  }
+  if (durable !== undefined) {
+    if (!hasMethods(durable, ['idFromName', 'get'])) {
+      throw new TsError(
+        'configuration',
+        `binding ${DURABLE_OBJECT_BINDING} is not a Durable Object namespace (declare it under [[durable_objects.bindings]] with class_name = "TrustedServerKv")`,
+      );
+    }
+    return createDurableObjectKv(durable as unknown as KvObjectNamespace, { now });
+  }
+  if (workersKv !== undefined) {
+    if (!hasMethods(workersKv, ['getWithMetadata', 'put', 'delete', 'list'])) {
+      throw new TsError(
+        'configuration',
+        `binding ${WORKERS_KV_BINDING} is not a Workers KV namespace (declare it under [[kv_namespaces]])`,
+      );
+    }
+    return createWorkersKv(workersKv as unknown as WorkersKvNamespace, { now });
+  }
+  return undefined;
+}
+
+function hasMethods(value: unknown, names: string[]): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return names.every((name) => typeof record[name] === 'function');
+}
