@@ -41,6 +41,7 @@ try {
       : {}),
     dev: values.dev ?? false,
   });
+  for (const warning of built.warnings) console.warn(`warning: ${warning}`);
   console.log(`wrote ${built.wasm}\nwrote ${built.manifest}`);
   const { secrets, stores } = built.embedded;
   if (secrets.length > 0) {

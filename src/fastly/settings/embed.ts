@@ -18,6 +18,8 @@ export interface EmbedOptions {
   /** Config Store resource-link name; null: no run-time overrides. */
   configStore: string | null;
   dev: boolean;
+  /** Keys accepted without effect yet (features to come), one call each. */
+  onWarning?: (message: string) => void;
 }
 
 /** Fastly's rule for Secret Store and Config Store resource-link names. */
@@ -27,7 +29,11 @@ export function embedSettings(
   tomlText: string,
   options: EmbedOptions,
 ): { embedded: EmbeddedSettings; settings: Settings } {
-  const settings = loadSettings(tomlText, { source: options.source, env: options.env });
+  const settings = loadSettings(tomlText, {
+    source: options.source,
+    env: options.env,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
   const slots = secretSlots(settings);
   const problems = fastlyProblems(settings, slots, options);
   const overrides = buildOverrides(options.env, slots, problems);
