@@ -66,7 +66,7 @@ try {
       config,
       `[publisher]\ndomain = "bench.example.com"\nhosts = ["127.0.0.1"]\ncookie_domain = ".bench.example.com"\n` +
         `origin_url = "http://${ORIGIN_NAME}"\nproxy_secret = "bench-proxy-secret-0123456789"\n` +
-        `[synthetic]\nsecret_key = "bench-synthetic-key-0123456789"\ntemplate = "{{ client_ip }}"\n` +
+        `[ec]\npassphrase = "bench-ec-passphrase-0123456789abcdef"\n` +
         `[proxy]\norigin_address = "127.0.0.1:${originPort}"\n[logging]\nlevel = "warn"\n` +
         `[integrations.nextjs]\nenabled = ${!values['no-nextjs']}\n` +
         `[cloudflare]\nhtml_engine = "${engine}"\n`,

@@ -44,6 +44,7 @@ try {
     ...(kvStore !== undefined ? { kvStore: kvStore === 'none' ? null : kvStore } : {}),
     dev: values.dev ?? false,
   });
+  for (const warning of built.warnings) console.warn(`warning: ${warning}`);
   console.log(`wrote ${built.wasm}\nwrote ${built.manifest}`);
   const { secrets, stores } = built.embedded;
   if (secrets.length > 0) {

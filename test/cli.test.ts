@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
-import { baseToml, SECRET_KEY, SECRET_PROXY } from './helpers/settings.ts';
+import { baseToml, EC_PASSPHRASE, SECRET_PROXY } from './helpers/settings.ts';
 
 const BIN = fileURLToPath(new URL('../bin/trusted-server.js', import.meta.url));
 
@@ -95,7 +95,7 @@ describe('trusted-server CLI', () => {
     assert.equal(result.code, 0, result.stderr);
     const resolved = JSON.parse(result.stdout) as { publisher: { proxy_secret: string } };
     assert.equal(resolved.publisher.proxy_secret, '[redacted]');
-    assert.ok(!result.stdout.includes(SECRET_PROXY) && !result.stdout.includes(SECRET_KEY));
+    assert.ok(!result.stdout.includes(SECRET_PROXY) && !result.stdout.includes(EC_PASSPHRASE));
     assert.match(result.stderr, /configuration is valid/);
   });
 

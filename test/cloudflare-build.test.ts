@@ -14,7 +14,13 @@ import {
 } from '../src/cloudflare/embedded-settings.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
 import { buildWorker } from '../scripts/worker/build.ts';
-import { baseToml, PASSWORD, SECRET_KEY, SECRET_PROXY, testSettings } from './helpers/settings.ts';
+import {
+  baseToml,
+  PASSWORD,
+  EC_PASSPHRASE,
+  SECRET_PROXY,
+  testSettings,
+} from './helpers/settings.ts';
 
 const HANDLER = `[[handlers]]\npath = "^/admin"\nusername = "admin"\npassword = "${PASSWORD}"\n`;
 
@@ -32,11 +38,11 @@ describe('Worker settings embedding', () => {
     const embedded = embedSettings(testSettings(undefined, HANDLER), false);
     assert.deepEqual(embedded.secrets, [
       { key: 'publisher.proxy_secret', name: 'TRUSTED_SERVER__PUBLISHER__PROXY_SECRET' },
-      { key: 'synthetic.secret_key', name: 'TRUSTED_SERVER__SYNTHETIC__SECRET_KEY' },
+      { key: 'ec.passphrase', name: 'TRUSTED_SERVER__EC__PASSPHRASE' },
       { key: 'handlers[0].password', name: 'TRUSTED_SERVER__HANDLERS__0__PASSWORD' },
     ]);
     const json = JSON.stringify(embedded);
-    for (const secret of [SECRET_PROXY, SECRET_KEY, PASSWORD]) assert.ok(!json.includes(secret));
+    for (const secret of [SECRET_PROXY, EC_PASSPHRASE, PASSWORD]) assert.ok(!json.includes(secret));
   });
 
   it('revives the same settings from the embedded JSON and the Worker secrets', () => {
@@ -46,7 +52,7 @@ describe('Worker settings embedding', () => {
     >;
     const revived = reviveSettings(embedded, {
       TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: SECRET_PROXY,
-      TRUSTED_SERVER__SYNTHETIC__SECRET_KEY: SECRET_KEY,
+      TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE,
       TRUSTED_SERVER__HANDLERS__0__PASSWORD: PASSWORD,
     });
     assert.equal(revived.publisher.proxy_secret.reveal(), SECRET_PROXY);
@@ -64,14 +70,14 @@ describe('Worker settings embedding', () => {
   it('names every missing Worker secret and its config key, never a value', () => {
     const embedded = embedSettings(testSettings(), false);
     assert.throws(
-      () => reviveSettings(embedded, { TRUSTED_SERVER__SYNTHETIC__SECRET_KEY: SECRET_KEY }),
+      () => reviveSettings(embedded, { TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE }),
       (error: unknown) =>
         error instanceof MissingSecretsError &&
         error.message.includes(
           'TRUSTED_SERVER__PUBLISHER__PROXY_SECRET (config key publisher.proxy_secret)',
         ) &&
-        !error.message.includes('SYNTHETIC') &&
-        !error.message.includes(SECRET_KEY),
+        !error.message.includes('EC__PASSPHRASE') &&
+        !error.message.includes(EC_PASSPHRASE),
     );
   });
 
@@ -83,7 +89,7 @@ describe('Worker settings embedding', () => {
     const bundle = await readFile(built.bundle, 'utf8');
     assert.ok(bundle.includes('TRUSTED_SERVER__PUBLISHER__PROXY_SECRET'));
     assert.ok(bundle.includes('"htmlrewriter"'));
-    assert.ok(!bundle.includes(SECRET_PROXY) && !bundle.includes(SECRET_KEY));
+    assert.ok(!bundle.includes(SECRET_PROXY) && !bundle.includes(EC_PASSPHRASE));
     assert.ok(!bundle.includes('smol-toml/dist'), 'no TOML parser in the Worker');
     assert.deepEqual(built.warnings, []);
   });

@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadSettings } from '../src/core/settings/load-settings.ts';
 import { describeSettings, placeholderSecretKeys } from '../src/core/settings/placeholders.ts';
 import { createLogger } from '../src/core/log.ts';
-import { baseToml, PASSWORD, SECRET_KEY, SECRET_PROXY, testSettings } from './helpers/settings.ts';
+import {
+  baseToml,
+  PASSWORD,
+  EC_PASSPHRASE,
+  SECRET_PROXY,
+  testSettings,
+} from './helpers/settings.ts';
 
 function problems(toml: string, env: Record<string, string> = {}): string[] {
   try {
@@ -156,6 +162,7 @@ describe('configuration: validation errors name the key', () => {
     const settings = testSettings(undefined, '[integrations.didomi]\n');
     assert.deepEqual(settings.integrations.didomi, {
       enabled: true,
+      proxy_path: undefined,
       sdk_origin: 'https://sdk.privacy-center.org',
       api_origin: 'https://api.privacy-center.org',
     });
@@ -199,8 +206,8 @@ describe('configuration: validation errors name the key', () => {
       baseToml(undefined, '[proxy]\ncertificate_check = "yes"\nconnect_timeout_ms = -5\n'),
     );
     assert.deepEqual(found, [
-      'proxy.certificate_check: expected true or false, got the string "yes" (ts.toml:12)',
-      'proxy.connect_timeout_ms: must be at least 1, got -5 (ts.toml:13)',
+      'proxy.certificate_check: expected true or false, got the string "yes" (ts.toml:11)',
+      'proxy.connect_timeout_ms: must be at least 1, got -5 (ts.toml:12)',
     ]);
   });
 
@@ -226,7 +233,7 @@ describe('configuration: secrets', () => {
       `[[handlers]]\npath = "^/admin"\nusername = "admin"\npassword = "${PASSWORD}"\n`,
     );
     const view = describeSettings(settings);
-    for (const secret of [SECRET_PROXY, SECRET_KEY, PASSWORD]) {
+    for (const secret of [SECRET_PROXY, EC_PASSPHRASE, PASSWORD]) {
       assert.ok(!view.includes(secret), 'resolved view leaks a secret');
       assert.ok(!inspect(settings, { depth: 10 }).includes(secret), 'inspect leaks a secret');
     }
@@ -259,12 +266,12 @@ describe('configuration: secrets', () => {
       '[[handlers]]\npath = "^/a"\nusername = "u"\npassword = "change-me-admin-password"\n',
       {
         TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'change-me-proxy-secret',
-        TRUSTED_SERVER__SYNTHETIC__SECRET_KEY: 'trusted-server',
+        TRUSTED_SERVER__EC__PASSPHRASE: 'trusted-server-placeholder-secret',
       },
     );
     assert.deepEqual(placeholderSecretKeys(settings), [
       'publisher.proxy_secret',
-      'synthetic.secret_key',
+      'ec.passphrase',
       'handlers[0].password',
     ]);
   });

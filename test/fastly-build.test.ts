@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import type { ConfigError } from '../src/core/settings/load-settings.ts';
 import { buildFastly, ROOT, type FastlyBuild } from '../scripts/fastly/build.ts';
-import { baseToml, PASSWORD, SECRET_KEY, SECRET_PROXY } from './helpers/settings.ts';
+import { baseToml, PASSWORD, EC_PASSPHRASE, SECRET_PROXY } from './helpers/settings.ts';
 
 const CONFIG = baseToml(
   'https://origin.publisher.test',
@@ -72,7 +72,7 @@ describe('Fastly package build', () => {
     assert.match(bundle, /origin\.publisher\.test/);
     assert.match(bundle, /first_byte_timeout_ms: (8e3|8000)\b/);
     const wasm = await readFile(built.wasm);
-    for (const secret of [SECRET_PROXY, SECRET_KEY, PASSWORD]) {
+    for (const secret of [SECRET_PROXY, EC_PASSPHRASE, PASSWORD]) {
       assert.ok(!bundle.includes(secret), 'secret in bundle');
       assert.equal(wasm.indexOf(secret), -1, 'secret in wasm');
     }
@@ -94,7 +94,7 @@ describe('Fastly package build', () => {
     assert.equal(manifest['name'], 'trusted-server');
     assert.deepEqual(Object.keys(manifest.setup.secret_stores.trusted_server_secrets!.entries), [
       'publisher.proxy_secret',
-      'synthetic.secret_key',
+      'ec.passphrase',
       'handlers.0.password',
     ]);
     assert.ok(manifest.setup.config_stores.trusted_server_config);

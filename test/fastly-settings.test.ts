@@ -6,7 +6,13 @@ import { ConfigError } from '../src/core/settings/load-settings.ts';
 import { describeSettings } from '../src/core/settings/placeholders.ts';
 import { embedSettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';
 import { resolveSettings } from '../src/fastly/settings/resolve.ts';
-import { baseToml, PASSWORD, SECRET_KEY, SECRET_PROXY, testSettings } from './helpers/settings.ts';
+import {
+  baseToml,
+  PASSWORD,
+  EC_PASSPHRASE,
+  SECRET_PROXY,
+  testSettings,
+} from './helpers/settings.ts';
 
 const HANDLER = `
 [[handlers]]
@@ -26,7 +32,7 @@ const OPTIONS: EmbedOptions = {
 
 const SECRETS = new Map([
   ['publisher.proxy_secret', SECRET_PROXY],
-  ['synthetic.secret_key', SECRET_KEY],
+  ['ec.passphrase', EC_PASSPHRASE],
   ['handlers.0.password', PASSWORD],
 ]);
 
@@ -49,7 +55,7 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
       embedded.secrets.map((slot) => [slot.path, slot.storeKey]),
       [
         ['publisher.proxy_secret', 'publisher.proxy_secret'],
-        ['synthetic.secret_key', 'synthetic.secret_key'],
+        ['ec.passphrase', 'ec.passphrase'],
         ['handlers[0].password', 'handlers.0.password'],
       ],
     );
@@ -77,7 +83,7 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
       }),
     );
     assert.deepEqual(problems, [
-      'synthetic.secret_key: missing from Secret Store "trusted_server_secrets" (key "synthetic.secret_key")',
+      'ec.passphrase: missing from Secret Store "trusted_server_secrets" (key "ec.passphrase")',
     ]);
   });
 
@@ -116,7 +122,7 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
     const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
     const placeholders = new Map([
       ['publisher.proxy_secret', 'change-me-proxy-secret'],
-      ['synthetic.secret_key', SECRET_KEY],
+      ['ec.passphrase', EC_PASSPHRASE],
     ]);
     const problems = problemsOf(() =>
       resolveSettings(embedded, { secrets: placeholders, config: {} }),

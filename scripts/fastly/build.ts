@@ -47,6 +47,8 @@ export interface FastlyBuild {
   manifest: string;
   settings: Settings;
   embedded: EmbeddedSettings;
+  /** Keys the config sets that have no effect yet (features to come). */
+  warnings: string[];
 }
 
 export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBuild> {
@@ -57,7 +59,9 @@ export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBu
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError(options.config, [`cannot read the file (${code})`]);
   }
+  const warnings: string[] = [];
   const { embedded, settings } = embedSettings(text, {
+    onWarning: (warning) => warnings.push(warning),
     source: options.config,
     env: options.env ?? process.env,
     secretStore: options.secretStore ?? 'trusted_server_secrets',
@@ -93,7 +97,7 @@ export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBu
       buildCommand: rebuildCommand(outDir, options),
     }),
   );
-  return { wasm, manifest, settings, embedded };
+  return { wasm, manifest, settings, embedded, warnings };
 }
 
 /** `[scripts] build`: this build again, from the repository, with the same options. */

@@ -52,8 +52,12 @@ export async function buildWorker(options: {
   outDir?: string;
   dev?: boolean;
 }): Promise<WorkerBuild> {
-  const settings = await loadConfigFile(options.config);
+  const configWarnings: string[] = [];
+  const settings = await loadConfigFile(options.config, process.env, (warning) =>
+    configWarnings.push(warning),
+  );
   const { errors, warnings } = workerProblems(settings);
+  warnings.unshift(...configWarnings);
   if (errors.length > 0) throw new ConfigError(options.config, errors);
   const embedded = embedSettings(settings, options.dev ?? false);
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;

@@ -17,11 +17,14 @@ const CONFIG = fileURLToPath(new URL('../../trusted-server.toml', import.meta.ur
 export async function demo(port: number): Promise<number> {
   tuneGarbageCollector();
   const origin = await startDemoOrigin();
+  const warnings: string[] = [];
   const settings = loadSettings(await readFile(CONFIG, 'utf8'), {
     source: CONFIG,
     env: { ...process.env, TRUSTED_SERVER__PUBLISHER__ORIGIN_URL: origin.url },
+    onWarning: (warning) => warnings.push(warning),
   });
   const log = createConsoleLogger(settings.logging.level, secretValues(settings));
+  for (const warning of warnings) log.warn(`configuration: ${warning}`);
   checkPlaceholders(settings, true, log);
   const running = await startNodeServer({ settings, log, host: '127.0.0.1', port });
   const stopped = untilSignal(running, log);

@@ -2,10 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, loadSettings } from '../core/settings/load-settings.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 
-/** Reads and validates a config file with `TRUSTED_SERVER__*` overrides from the environment. */
+/**
+ * Reads and validates a config file with `TRUSTED_SERVER__*` overrides from the environment.
+ * Keys accepted without effect yet (features to come) are passed to `onWarning`, one each.
+ */
 export async function loadConfigFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
+  onWarning?: (message: string) => void,
 ): Promise<Settings> {
   let text: string;
   try {
@@ -14,5 +18,5 @@ export async function loadConfigFile(
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError(file, [`cannot read the file (${code})`]);
   }
-  return loadSettings(text, { source: file, env });
+  return loadSettings(text, { source: file, env, ...(onWarning ? { onWarning } : {}) });
 }

@@ -57,9 +57,15 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Before the first asynchronous fs call (reading the config): libuv sizes its pool then.
   sizeThreadpool(options.workers);
   tuneGarbageCollector();
-  const settings = await loadConfigFile(options.config);
+  const warnings: string[] = [];
+  const settings = await loadConfigFile(options.config, process.env, (warning) =>
+    warnings.push(warning),
+  );
   const log = createConsoleLogger(settings.logging.level, secretValues(settings));
-  if (cluster.isPrimary && !checkPlaceholders(settings, options.dev, log)) return 1;
+  if (cluster.isPrimary) {
+    for (const warning of warnings) log.warn(`configuration: ${warning}`);
+    if (!checkPlaceholders(settings, options.dev, log)) return 1;
+  }
 
   // The primary opens the store once before forking, so a bad `[store]` stops `serve` with one
   // message instead of workers that fail and are replaced forever.

@@ -2,7 +2,8 @@ import { loadSettings } from '../../src/core/settings/load-settings.ts';
 import type { Settings } from '../../src/core/settings/settings-schema.ts';
 
 export const SECRET_PROXY = 'proxy-secret-for-tests-8d1f0c';
-export const SECRET_KEY = 'synthetic-key-for-tests-5a9e22';
+/** `[ec] passphrase`: upstream requires at least 32 bytes. */
+export const EC_PASSPHRASE = 'ec-passphrase-for-tests-5a9e22c4d7f1b3';
 export const PASSWORD = 'correct horse battery staple';
 
 /** A basic-auth handler protecting `^/secure` as `editor` / {@link PASSWORD}. */
@@ -21,9 +22,8 @@ cookie_domain = ".publisher.test"
 origin_url = "${originUrl}"
 proxy_secret = "${SECRET_PROXY}"
 
-[synthetic]
-secret_key = "${SECRET_KEY}"
-template = "{{ client_ip }}"
+[ec]
+passphrase = "${EC_PASSPHRASE}"
 ${extra}`;
 }
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadSettings } from '../../src/core/settings/load-settings.ts';
 import { startOrigin } from '../helpers/origin.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { PASSWORD, SECRET_KEY, SECRET_PROXY } from '../helpers/settings.ts';
+import { PASSWORD, EC_PASSPHRASE, SECRET_PROXY } from '../helpers/settings.ts';
 import { startWorkerdTarget, suiteToml, type Target } from '../shared-suite/targets.ts';
 import { startNodeProxy, wireRequest, type NodeProxy } from './harness.ts';
 
@@ -97,7 +97,7 @@ describe('checklist 31: captured logs hold no secret, credential or client addre
       [`/article?token=${MARKERS.query}`, { authorization: `Bearer ${MARKERS.bearer}` }],
       ['/page', { 'x-ts-ec': MARKERS.ec }],
       [`/fail?token=${MARKERS.query}`, {}],
-      [`/${SECRET_PROXY}/${SECRET_KEY}`, {}],
+      [`/${SECRET_PROXY}/${EC_PASSPHRASE}`, {}],
     ] as const) {
       await wireRequest(`${proxy.url}${path}`, { headers: { ...common, ...headers } });
     }
@@ -116,7 +116,7 @@ describe('checklist 31: captured logs hold no secret, credential or client addre
 
   const forbidden: Array<[string, string]> = [
     ['publisher.proxy_secret', SECRET_PROXY],
-    ['synthetic.secret_key', SECRET_KEY],
+    ['ec.passphrase', EC_PASSPHRASE],
     ['the basic-auth password', PASSWORD],
     ['the basic-auth header', Buffer.from(`editor:${PASSWORD}`).toString('base64')],
     ['a cookie value', MARKERS.cookie],

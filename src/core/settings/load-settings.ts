@@ -6,6 +6,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { envOverrideTree, mergeOverrides, type EnvSource } from './env-overrides.ts';
 import { ParseContext, type Issue } from './schema.ts';
+import { featureWarnings } from './feature-status.ts';
 import { settingsSchema, type Settings } from './settings-schema.ts';
 import { locateKeyLines } from './key-lines.ts';
 
@@ -27,6 +28,11 @@ export interface LoadOptions {
   /** Name used in messages, usually the file path. */
   source?: string;
   env?: EnvSource;
+  /**
+   * Told about keys that were accepted but do not act as written: features not implemented yet
+   * (feature-status.ts), a value clamped into range. One call per key; start-up logs them.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export function loadSettings(tomlText: string, options: LoadOptions = {}): Settings {
@@ -53,12 +59,16 @@ export function loadSettings(tomlText: string, options: LoadOptions = {}): Setti
 
   const ctx = new ParseContext();
   const settings = settingsSchema.parse(merged, '', ctx);
+  const lines = locateKeyLines(tomlText);
   if (settings === undefined || ctx.issues.length > 0) {
-    const lines = locateKeyLines(tomlText);
     throw new ConfigError(
       source,
       ctx.issues.map((issue) => formatIssue(issue, source, lines)),
     );
+  }
+  if (options.onWarning) {
+    for (const warning of ctx.warnings) options.onWarning(formatIssue(warning, source, lines));
+    for (const warning of featureWarnings(merged, settings)) options.onWarning(warning);
   }
   return deepFreeze(settings);
 }

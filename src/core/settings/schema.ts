@@ -28,12 +28,37 @@ export interface Issue {
 
 export class ParseContext {
   readonly issues: Issue[] = [];
+  /** Accepted but worth telling the operator (a clamped value, a key with no effect). */
+  readonly warnings: Issue[] = [];
 
   report(path: string, message: string, value?: unknown): void {
     const issue: Issue = { path, message };
     if (value instanceof EnvValue) issue.variable = value.variable;
     this.issues.push(issue);
   }
+
+  warn(path: string, message: string): void {
+    this.warnings.push({ path, message });
+  }
+}
+
+/**
+ * What a field holds, for tools that walk the schema itself rather than a parsed value (the
+ * documentation check lists every key from here).
+ */
+export type FieldMeta =
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'object'; readonly shape: Shape }
+  | { readonly kind: 'array'; readonly item: Field<unknown> }
+  | { readonly kind: 'map'; readonly value: Field<unknown> };
+
+const LEAF: FieldMeta = { kind: 'leaf' };
+
+/** Problems and warnings found by a cross-key rule ({@link FieldBuilder.refine}). */
+export interface RuleReport {
+  /** An error at `key` (relative to the checked value; `undefined` for the value itself). */
+  error(key: string | undefined, message: string): void;
+  warn(key: string | undefined, message: string): void;
 }
 
 /** Parses one raw value (from TOML or the environment) into a typed one. */
@@ -43,6 +68,7 @@ export interface Field<T> {
   /** Value used when the key is absent. `undefined` with `required` means "must be given". */
   readonly fallback: (() => T) | undefined;
   readonly required: boolean;
+  readonly meta: FieldMeta;
   parse(value: unknown, path: string, ctx: ParseContext): T | undefined;
 }
 
@@ -50,12 +76,31 @@ export type Infer<F> = F extends Field<infer T> ? T : never;
 
 const INVALID = undefined;
 
+type ParseFn<T> = (value: unknown, path: string, ctx: ParseContext) => T | undefined;
+
+interface FieldSpec<T> {
+  description: string;
+  parse: ParseFn<T>;
+  secret: boolean;
+  fallback: (() => T) | undefined;
+  required: boolean;
+  meta: FieldMeta;
+}
+
 export function makeFieldFrom<T>(
   description: string,
-  parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined,
+  parse: ParseFn<T>,
   secret = false,
+  meta: FieldMeta = LEAF,
 ): FieldBuilder<T> {
-  return new FieldBuilder<T>(description, parse, secret, undefined, true);
+  return new FieldBuilder<T>({
+    description,
+    parse,
+    secret,
+    fallback: undefined,
+    required: true,
+    meta,
+  });
 }
 
 /** Fluent wrapper so schemas read `str().default('x')`, `int({ min: 1 }).optional()`. */
@@ -64,63 +109,53 @@ export class FieldBuilder<T> implements Field<T> {
   readonly secret: boolean;
   readonly fallback: (() => T) | undefined;
   readonly required: boolean;
-  readonly #parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined;
+  readonly meta: FieldMeta;
+  readonly #spec: FieldSpec<T>;
 
-  constructor(
-    description: string,
-    parse: (value: unknown, path: string, ctx: ParseContext) => T | undefined,
-    secret: boolean,
-    fallback: (() => T) | undefined,
-    required: boolean,
-  ) {
-    this.description = description;
-    this.#parse = parse;
-    this.secret = secret;
-    this.fallback = fallback;
-    this.required = required;
+  constructor(spec: FieldSpec<T>) {
+    this.#spec = spec;
+    this.description = spec.description;
+    this.secret = spec.secret;
+    this.fallback = spec.fallback;
+    this.required = spec.required;
+    this.meta = spec.meta;
   }
 
   parse(value: unknown, path: string, ctx: ParseContext): T | undefined {
-    return this.#parse(value, path, ctx);
+    return this.#spec.parse(value, path, ctx);
+  }
+
+  #with<U>(changes: Partial<FieldSpec<U>>): FieldBuilder<U> {
+    return new FieldBuilder<U>({ ...(this.#spec as unknown as FieldSpec<U>), ...changes });
   }
 
   default(value: T | (() => T)): FieldBuilder<T> {
     const fallback = typeof value === 'function' ? (value as () => T) : () => value;
-    return new FieldBuilder(this.description, this.#parse, this.secret, fallback, false);
+    return this.#with<T>({ fallback, required: false });
   }
 
   /** For tables: when absent, behave as if written empty (so every key takes its default). */
   orEmpty(): FieldBuilder<T> {
-    const parse = this.#parse;
-    return new FieldBuilder<T>(
-      this.description,
-      parse,
-      this.secret,
-      () => {
+    const parse = this.#spec.parse;
+    return this.#with<T>({
+      fallback: () => {
         const value = parse({}, '', new ParseContext());
         if (value === INVALID) throw new Error(`${this.description} has no complete default`);
         return value;
       },
-      false,
-    );
+      required: false,
+    });
   }
 
   optional(): FieldBuilder<T | undefined> {
-    return new FieldBuilder<T | undefined>(
-      this.description,
-      this.#parse,
-      this.secret,
-      () => undefined,
-      false,
-    );
+    return this.#with<T | undefined>({ fallback: () => undefined, required: false });
   }
 
   /** Adds a check run after a successful parse; return an error message or nothing. */
   check(test: (value: T) => string | undefined): FieldBuilder<T> {
-    const parse = this.#parse;
-    return new FieldBuilder<T>(
-      this.description,
-      (value, path, ctx) => {
+    const parse = this.#spec.parse;
+    return this.#with<T>({
+      parse: (value, path, ctx) => {
         const parsed = parse(value, path, ctx);
         if (parsed === INVALID) return INVALID;
         const problem = test(parsed);
@@ -130,14 +165,69 @@ export class FieldBuilder<T> implements Field<T> {
         }
         return parsed;
       },
-      this.secret,
-      this.fallback,
-      this.required,
-    );
+    });
+  }
+
+  /**
+   * Adds a rule across several keys of a parsed table, run after its own keys parsed cleanly.
+   * Errors name the key they are about (`partners[1].api_token`), relative to this value.
+   */
+  refine(rule: (value: T, report: RuleReport) => void): FieldBuilder<T> {
+    const parse = this.#spec.parse;
+    return this.#with<T>({
+      parse: (value, path, ctx) => {
+        const parsed = parse(value, path, ctx);
+        if (parsed === INVALID) return INVALID;
+        let failed = false;
+        rule(parsed, {
+          error(key, message) {
+            failed = true;
+            const at = key === undefined ? path : joinKey(path, key);
+            ctx.report(at, message, key === undefined ? value : envLeafAt(value, key));
+          },
+          warn(key, message) {
+            ctx.warn(key === undefined ? path : joinKey(path, key), message);
+          },
+        });
+        return failed ? INVALID : parsed;
+      },
+    });
+  }
+
+  /** Reshapes a parsed value (an alias folded into its canonical key, a name normalised). */
+  transform<U>(change: (value: T) => U): FieldBuilder<U> {
+    const parse = this.#spec.parse;
+    const fallback = this.#spec.fallback;
+    return this.#with<U>({
+      parse: (value, path, ctx) => {
+        const parsed = parse(value, path, ctx);
+        return parsed === INVALID ? INVALID : change(parsed);
+      },
+      fallback: fallback === undefined ? undefined : () => change(fallback()),
+    });
   }
 }
 
-function unwrap(value: unknown): unknown {
+/** `key` may itself be a path (`partners[1].api_token`); array indexes join without a dot. */
+function joinKey(path: string, key: string): string {
+  return key.startsWith('[') || path === '' ? `${path}${key}` : `${path}.${key}`;
+}
+
+/** The raw value at a relative key path, when it came from the environment (for the message). */
+function envLeafAt(value: unknown, key: string): EnvValue | undefined {
+  let node: unknown = value;
+  for (const part of key.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (part === '') continue;
+    if (node instanceof EnvValue) return node;
+    if (Array.isArray(node)) node = node[Number(part)];
+    else if (isPlainObject(node)) node = node[part];
+    else return undefined;
+  }
+  return node instanceof EnvValue ? node : firstEnvLeaf(node);
+}
+
+/** The value as written: an environment value's text, anything else unchanged. */
+export function unwrap(value: unknown): unknown {
   return value instanceof EnvValue ? value.raw : value;
 }
 
@@ -293,18 +383,34 @@ export function oneOf<const T extends string>(choices: readonly T[]): FieldBuild
   });
 }
 
-/** Any JSON-like value, passed through (for free-form blobs such as bidder params). */
+/**
+ * Any JSON-like value, passed through (for free-form blobs such as bidder params). A string stays
+ * a string: from the environment, only a JSON object or array (text starting with `{` or `[`) is
+ * parsed, so `"123"` or `"true"` is never silently turned into a number or a boolean.
+ */
 export function json(): FieldBuilder<unknown> {
-  return makeFieldFrom('any value', (value) => {
-    if (value instanceof EnvValue) {
-      try {
-        return JSON.parse(value.raw) as unknown;
-      } catch {
-        return value.raw;
-      }
+  return makeFieldFrom('any value', (value, path, ctx) => {
+    if (!(value instanceof EnvValue)) return value;
+    const text = value.raw.trim();
+    if (!text.startsWith('{') && !text.startsWith('[')) return value.raw;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.report(path, 'expected a JSON object or array', value);
+      return INVALID;
     }
-    return value;
   });
+}
+
+/** A table of free keys and any values (bidder params, a browser options object). */
+export function jsonObject(
+  options: { nonEmpty?: boolean } = {},
+): FieldBuilder<Record<string, unknown>> {
+  return map(json()).check((table) =>
+    options.nonEmpty === true && Object.keys(table).length === 0
+      ? 'must not be an empty table'
+      : undefined,
+  );
 }
 
 /** Interprets an environment string as a list: a JSON array, or comma-separated items. */
@@ -338,59 +444,71 @@ function indexedToArray(value: Record<string, unknown>): unknown[] | undefined {
 }
 
 export function array<T>(item: Field<T>): FieldBuilder<T[]> {
-  return makeFieldFrom(`array of ${item.description}`, (value, path, ctx) => {
-    let items: unknown[] | undefined;
-    if (Array.isArray(value)) items = value;
-    else if (value instanceof EnvValue) {
-      items = envList(value).map((entry) =>
-        entry instanceof EnvValue ? entry : jsonToEnvLeaves(entry, value.variable),
-      );
-    } else if (isPlainObject(value)) items = indexedToArray(value);
-    if (items === undefined) {
-      ctx.report(path, `expected an array, got ${describeValue(value)}`, value);
-      return INVALID;
-    }
-    const out: T[] = [];
-    let ok = true;
-    items.forEach((entry, index) => {
-      const parsed = item.parse(entry, `${path}[${index}]`, ctx);
-      if (parsed === INVALID && entry !== undefined) ok = false;
-      else if (parsed !== INVALID) out.push(parsed);
-    });
-    return ok ? out : INVALID;
-  });
+  const meta: FieldMeta = { kind: 'array', item };
+  return makeFieldFrom(
+    `array of ${item.description}`,
+    (value, path, ctx) => {
+      let items: unknown[] | undefined;
+      if (Array.isArray(value)) items = value;
+      else if (value instanceof EnvValue) {
+        items = envList(value).map((entry) =>
+          entry instanceof EnvValue ? entry : jsonToEnvLeaves(entry, value.variable),
+        );
+      } else if (isPlainObject(value)) items = indexedToArray(value);
+      if (items === undefined) {
+        ctx.report(path, `expected an array, got ${describeValue(value)}`, value);
+        return INVALID;
+      }
+      const out: T[] = [];
+      let ok = true;
+      items.forEach((entry, index) => {
+        const parsed = item.parse(entry, `${path}[${index}]`, ctx);
+        if (parsed === INVALID && entry !== undefined) ok = false;
+        else if (parsed !== INVALID) out.push(parsed);
+      });
+      return ok ? out : INVALID;
+    },
+    false,
+    meta,
+  );
 }
 
 /** A table of string → T whose keys are free (header names, bidder names). */
 export function map<T>(valueField: Field<T>): FieldBuilder<Record<string, T>> {
-  return makeFieldFrom(`table of ${valueField.description}`, (value, path, ctx) => {
-    let table: unknown = value;
-    if (value instanceof EnvValue) {
-      const text = value.raw.trim();
-      if (text === '' || text === 'null') return {};
-      try {
-        table = jsonToEnvLeaves(JSON.parse(text), value.variable, true);
-      } catch {
-        table = undefined;
+  const meta: FieldMeta = { kind: 'map', value: valueField };
+  return makeFieldFrom(
+    `table of ${valueField.description}`,
+    (value, path, ctx) => {
+      let table: unknown = value;
+      if (value instanceof EnvValue) {
+        const text = value.raw.trim();
+        if (text === '' || text === 'null') return {};
+        try {
+          table = jsonToEnvLeaves(JSON.parse(text), value.variable, true);
+        } catch {
+          table = undefined;
+        }
+        if (!isPlainObject(table)) {
+          ctx.report(path, `expected a JSON object such as {"Name":"value"}`, value);
+          return INVALID;
+        }
       }
       if (!isPlainObject(table)) {
-        ctx.report(path, `expected a JSON object such as {"Name":"value"}`, value);
+        ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
         return INVALID;
       }
-    }
-    if (!isPlainObject(table)) {
-      ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
-      return INVALID;
-    }
-    const out: Record<string, T> = {};
-    let ok = true;
-    for (const [key, entry] of Object.entries(table)) {
-      const parsed = valueField.parse(entry, `${path}.${key}`, ctx);
-      if (parsed === INVALID) ok = false;
-      else out[key] = parsed;
-    }
-    return ok ? out : INVALID;
-  });
+      const out: Record<string, T> = {};
+      let ok = true;
+      for (const [key, entry] of Object.entries(table)) {
+        const parsed = valueField.parse(entry, `${path}.${key}`, ctx);
+        if (parsed === INVALID) ok = false;
+        else out[key] = parsed;
+      }
+      return ok ? out : INVALID;
+    },
+    false,
+    meta,
+  );
 }
 
 /** Strings inside a JSON value from the environment keep their env origin for error messages. */
@@ -428,51 +546,78 @@ export type InferShape<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 export function object<S extends Shape>(
   shape: S,
   description = 'table',
+  options: ObjectOptions = {},
 ): FieldBuilder<InferShape<S>> {
   const known = Object.keys(shape);
-  return makeFieldFrom(description, (value, path, ctx) => {
-    let table: unknown = value;
-    if (value instanceof EnvValue) {
-      try {
-        table = jsonToEnvLeaves(JSON.parse(value.raw), value.variable);
-      } catch {
-        table = undefined;
-      }
-    }
-    if (!isPlainObject(table)) {
-      ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
-      return INVALID;
-    }
-    let ok = true;
-    for (const key of Object.keys(table)) {
-      if (key in shape) continue;
-      const hint = nearest(key, known);
-      const entry = table[key];
-      ctx.report(
-        join(path, key),
-        `unknown key` + (hint ? `; did you mean "${hint}"?` : `; known keys: ${known.join(', ')}`),
-        entry instanceof EnvValue ? entry : firstEnvLeaf(entry),
-      );
-      ok = false;
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(shape)) {
-      const entry = table[key];
-      const keyPath = join(path, key);
-      if (entry === undefined) {
-        if (field.fallback) out[key] = field.fallback();
-        else if (field.required) {
-          ctx.report(keyPath, `missing required ${field.description}`);
-          ok = false;
+  const retired = options.retired ?? {};
+  const meta: FieldMeta = { kind: 'object', shape };
+  return makeFieldFrom(
+    description,
+    (value, path, ctx) => {
+      let table: unknown = value;
+      if (value instanceof EnvValue) {
+        try {
+          table = jsonToEnvLeaves(JSON.parse(value.raw), value.variable);
+        } catch {
+          table = undefined;
         }
-        continue;
       }
-      const parsed = field.parse(entry, keyPath, ctx);
-      if (parsed === INVALID) ok = false;
-      else out[key] = parsed;
-    }
-    return ok ? (out as InferShape<S>) : INVALID;
-  });
+      if (!isPlainObject(table)) {
+        ctx.report(path, `expected a table, got ${describeValue(value)}`, value);
+        return INVALID;
+      }
+      let ok = true;
+      for (const key of Object.keys(table)) {
+        if (Object.hasOwn(shape, key)) continue;
+        const entry = table[key];
+        const retirement = Object.hasOwn(retired, key) ? retired[key] : undefined;
+        if (retirement !== undefined) {
+          ctx.report(
+            join(path, key),
+            retirement,
+            entry instanceof EnvValue ? entry : firstEnvLeaf(entry),
+          );
+          ok = false;
+          continue;
+        }
+        const hint = nearest(key, known);
+        ctx.report(
+          join(path, key),
+          `unknown key` +
+            (hint ? `; did you mean "${hint}"?` : `; known keys: ${known.join(', ')}`),
+          entry instanceof EnvValue ? entry : firstEnvLeaf(entry),
+        );
+        ok = false;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(shape)) {
+        const entry = table[key];
+        const keyPath = join(path, key);
+        if (entry === undefined) {
+          if (field.fallback) out[key] = field.fallback();
+          else if (field.required) {
+            ctx.report(keyPath, `missing required ${field.description}`);
+            ok = false;
+          }
+          continue;
+        }
+        const parsed = field.parse(entry, keyPath, ctx);
+        if (parsed === INVALID) ok = false;
+        else out[key] = parsed;
+      }
+      return ok ? (out as InferShape<S>) : INVALID;
+    },
+    false,
+    meta,
+  );
+}
+
+export interface ObjectOptions {
+  /**
+   * Keys this table no longer takes, each with the message that says what to write instead. They
+   * are errors like unknown keys, but never answered with a "did you mean" guess.
+   */
+  retired?: Readonly<Record<string, string>>;
 }
 
 function firstEnvLeaf(value: unknown): EnvValue | undefined {

@@ -21,16 +21,21 @@ export function envNameOf(path: KeyPath): string {
   return `${ENV_PREFIX}${path.map(String).join('__')}`.toUpperCase();
 }
 
-/** The path of every secret in `settings`, in document order. */
-export function secretPaths(settings: unknown): KeyPath[] {
-  const paths: KeyPath[] = [];
+/** Every secret in `settings` with its path, in document order. */
+export function secretEntries(settings: unknown): Array<{ path: KeyPath; secret: Secret }> {
+  const found: Array<{ path: KeyPath; secret: Secret }> = [];
   const walk = (value: unknown, path: KeyPath): void => {
-    if (value instanceof Secret) paths.push(path);
+    if (value instanceof Secret) found.push({ path, secret: value });
     else if (Array.isArray(value)) value.forEach((item, index) => walk(item, [...path, index]));
     else if (typeof value === 'object' && value !== null && !(value instanceof RegExp)) {
       for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
     }
   };
   walk(settings, []);
-  return paths;
+  return found;
+}
+
+/** The path of every secret in `settings`, in document order. */
+export function secretPaths(settings: unknown): KeyPath[] {
+  return secretEntries(settings).map((entry) => entry.path);
 }

@@ -20,6 +20,8 @@ export interface EmbedOptions {
   /** KV Store resource-link name for the kv service; null: no store. */
   kvStore: string | null;
   dev: boolean;
+  /** Keys accepted without effect yet (features to come), one call each. */
+  onWarning?: (message: string) => void;
 }
 
 /** Fastly's rule for store resource-link names (a subset of what each store type accepts). */
@@ -29,7 +31,11 @@ export function embedSettings(
   tomlText: string,
   options: EmbedOptions,
 ): { embedded: EmbeddedSettings; settings: Settings } {
-  const settings = loadSettings(tomlText, { source: options.source, env: options.env });
+  const settings = loadSettings(tomlText, {
+    source: options.source,
+    env: options.env,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
   const slots = secretSlots(settings);
   const problems = fastlyProblems(settings, slots, options);
   const overrides = buildOverrides(options.env, slots, problems);

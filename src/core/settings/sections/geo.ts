@@ -130,6 +130,9 @@ export const geoSection: FieldBuilder<GeoSettings> = makeFieldFrom(
     }
     return ok ? settings : undefined;
   },
+  false,
+  // The keys are `raw`'s: documentation and the feature list read them from here.
+  raw.meta,
 );
 
 function fixedLocation(

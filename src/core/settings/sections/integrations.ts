@@ -1,0 +1,66 @@
+/** `[integrations.<id>]`: each id checked against its own keys (integration-schemas.ts). */
+import {
+  INTEGRATION_IDS,
+  INTEGRATIONS,
+  type IntegrationConfigs,
+  type IntegrationId,
+} from '../integration-schemas.ts';
+import { EnvValue, isPlainObject, join, makeFieldFrom, type FieldBuilder } from '../schema.ts';
+import { nearest } from '../suggest.ts';
+
+/** Only enabled integrations are kept: consumers never see a disabled partner. */
+export type EnabledIntegrations = { readonly [K in IntegrationId]?: IntegrationConfigs[K] };
+
+export const integrations: FieldBuilder<EnabledIntegrations> = makeFieldFrom(
+  '[integrations] table',
+  (value, path, ctx) => {
+    if (!isPlainObject(value)) {
+      ctx.report(path, 'expected a table of [integrations.<id>] sections', value);
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    let ok = true;
+    for (const [id, raw] of Object.entries(value)) {
+      const keyPath = join(path, id);
+      if (!Object.hasOwn(INTEGRATIONS, id)) {
+        const hint = nearest(id, INTEGRATION_IDS);
+        ctx.report(
+          keyPath,
+          `unknown integration "${id}"` +
+            (hint ? `; did you mean "${hint}"?` : `; known: ${INTEGRATION_IDS.join(', ')}`),
+          firstEnv(raw),
+        );
+        ok = false;
+        continue;
+      }
+      const schema = INTEGRATIONS[id as IntegrationId];
+      const disabled = isPlainObject(raw) && isFalse(raw['enabled']);
+      const parsed = (disabled ? schema.disabled : schema.strict).parse(raw, keyPath, ctx) as
+        { enabled: boolean } | undefined;
+      if (parsed === undefined) ok = false;
+      else if (parsed.enabled) out[id] = parsed;
+    }
+    return ok ? out : undefined;
+  },
+  false,
+  {
+    kind: 'object',
+    shape: Object.fromEntries(INTEGRATION_IDS.map((id) => [id, INTEGRATIONS[id].strict])),
+  },
+).default(() => ({}));
+
+function isFalse(value: unknown): boolean {
+  if (value === false) return true;
+  return value instanceof EnvValue && ['false', '0', 'no', 'off'].includes(value.raw.toLowerCase());
+}
+
+function firstEnv(value: unknown): EnvValue | undefined {
+  if (value instanceof EnvValue) return value;
+  if (isPlainObject(value)) {
+    for (const entry of Object.values(value)) {
+      const found = firstEnv(entry);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
