@@ -64,7 +64,7 @@ describe('Redis rate limiter', { skip: redisSkip, timeout: 30_000 }, () => {
 
   it('fails closed: while Redis is away every call rejects as store_unavailable, fast', async () => {
     const own = await startRedis();
-    const timeoutMs = 200;
+    const timeoutMs = 500;
     const limiter = await openRedisRateLimiter({ url: own.url, timeoutMs });
     try {
       assert.equal(await limiter.exceeded('batch:ssp', 10), false);
