@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { redisSkip } from './helpers/redis.ts';
 
 const BENCH = fileURLToPath(new URL('../scripts/bench/main.ts', import.meta.url));
 const PROFILE = fileURLToPath(new URL('../scripts/profile/main.ts', import.meta.url));
@@ -88,6 +89,35 @@ describe('npm run bench', () => {
     assert.match(stdout, /TTFB, first request/);
     assert.match(stdout, /first \/ rest \(cold-start pattern\)/);
     assert.match(stderr, /request {2}3\/3/);
+  });
+
+  it('--store measures get, put and CAS of every store without starting a server', async () => {
+    const { code, stdout, stderr } = await run(BENCH, [
+      '--store',
+      '--duration',
+      '0.4',
+      '--save',
+      'store-smoke',
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /origin:/);
+    assert.match(stdout, /store sqlite get {2}p50 \(one caller\) .* < 50\.0 µs: (met|NOT met)/);
+    assert.match(stderr, /store operation\s+p50 µs\s+p99 µs\s+ops\/s/);
+    const saved = JSON.parse(readFileSync(join(results, 'store-smoke.json'), 'utf8')) as SavedRun;
+    const stores = redisSkip ? ['memory', 'sqlite'] : ['memory', 'sqlite', 'redis'];
+    for (const store of stores) {
+      for (const operation of ['get', 'put', 'cas']) {
+        for (const [stat, unit] of [
+          ['p50', 'µs'],
+          ['p99', 'µs'],
+          ['ops', 'ops/s'],
+        ] as const) {
+          const metric = saved.metrics.find((m) => m.key === `store.${store}.${operation}.${stat}`);
+          assert.ok(metric && metric.value > 0, `store.${store}.${operation}.${stat}`);
+          assert.equal(metric.unit, unit);
+        }
+      }
+    }
   });
 
   it('refuses bad flags with a message naming the flag', async () => {

@@ -77,7 +77,7 @@ describe('Fastly rate limiter', () => {
     counter.failing = true;
     await assert.rejects(limiter.exceeded('pull:partner:ec-hash-123', 5), (error: unknown) => {
       assert.ok(error instanceof TsError);
-      assert.equal(error.code, 'unavailable');
+      assert.equal(error.code, 'store_unavailable');
       assert.match(error.message, /^Fastly rate counter "trusted_server_rate" failed: /);
       assert.ok(!error.message.includes('ec-hash-123'));
       return true;

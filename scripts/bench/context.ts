@@ -11,11 +11,15 @@ export interface Subject {
   pid?: number;
 }
 
-export interface BenchContext {
+/** What a scenario that needs no server (`--store`) gets. */
+export interface BenchBase {
   options: BenchOptions;
   results: Results;
   /** A progress line on stderr (kept off stdout so the tables stay readable when piped). */
   progress(message: string): void;
+}
+
+export interface BenchContext extends BenchBase {
   /** The server under test: ours, started here, or `--target`. */
   subject: Subject;
   /** Present when the bench runs its own origin (not with `--target`). */

@@ -6,15 +6,17 @@
  * See docs/performance.md for what each scenario measures and the current numbers.
  */
 import { changeChart, changeTable, diffRuns, loadRun, saveRun, writeChart } from './compare.ts';
-import type { BenchContext } from './context.ts';
+import type { BenchBase, BenchContext } from './context.ts';
 import { timedRequest } from './http-timing.ts';
 import {
+  isStandalone,
   LOCAL_ONLY,
   parseBenchOptions,
   USAGE,
   parseOrExit,
   type BenchOptions,
-  type Mode,
+  type ServerMode,
+  type StandaloneMode,
 } from './options.ts';
 import { startBenchOrigin, type BenchOrigin } from './origin.ts';
 import { formatValue, meetsBar, Results, type BenchRun } from './results.ts';
@@ -24,6 +26,7 @@ import { endpoints } from './scenarios/endpoints.ts';
 import { load } from './scenarios/load.ts';
 import { memory } from './scenarios/memory.ts';
 import { quick } from './scenarios/quick.ts';
+import { store } from './scenarios/store.ts';
 import { ttfb } from './scenarios/ttfb.ts';
 import {
   startPassthrough,
@@ -33,7 +36,7 @@ import {
 } from './servers.ts';
 import { renderTable } from './table.ts';
 
-const SCENARIOS: Record<Mode, (ctx: BenchContext) => Promise<void>> = {
+const SCENARIOS: Record<ServerMode, (ctx: BenchContext) => Promise<void>> = {
   quick,
   ttfb,
   endpoints,
@@ -42,6 +45,9 @@ const SCENARIOS: Record<Mode, (ctx: BenchContext) => Promise<void>> = {
   memory,
   load: (ctx) => load(ctx),
 };
+
+/** Scenarios that need no origin or server of ours. */
+const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = { store };
 
 function parse(): BenchOptions {
   return parseOrExit('bench', USAGE, () => parseBenchOptions(process.argv.slice(2)));
@@ -122,12 +128,16 @@ async function main(): Promise<number> {
   const options = parse();
   const baseline = options.compare === undefined ? undefined : loadRun(options.compare);
   const results = new Results();
-  const { ctx, tearDown } = await setUp(options, results);
+  const needsServer = options.modes.some((mode) => !isStandalone(mode));
+  const { ctx, tearDown } = needsServer
+    ? await setUp(options, results)
+    : { ctx: undefined, tearDown: () => Promise.resolve() };
   const started = performance.now();
   try {
     for (const [index, mode] of options.modes.entries()) {
       progress(`[${index + 1}/${options.modes.length}] ${mode}`);
-      await SCENARIOS[mode](ctx);
+      if (isStandalone(mode)) await STANDALONE[mode]({ options, results, progress });
+      else if (ctx) await SCENARIOS[mode](ctx);
     }
   } finally {
     await tearDown();

@@ -13,8 +13,16 @@ export const MODES = [
   'drip',
   'memory',
   'load',
+  'store',
 ] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Scenarios that measure something other than a server: no origin or server is started for them. */
+export const STANDALONE_MODES = ['store'] as const;
+export type StandaloneMode = (typeof STANDALONE_MODES)[number];
+export type ServerMode = Exclude<Mode, StandaloneMode>;
+export const isStandalone = (mode: Mode): mode is StandaloneMode =>
+  (STANDALONE_MODES as readonly Mode[]).includes(mode);
 
 /** What the full suite runs, in order: cheap and cold-sensitive scenarios first, load last. */
 const FULL_SUITE: Mode[] = ['cold-start', 'ttfb', 'endpoints', 'drip', 'memory', 'load'];
@@ -51,12 +59,14 @@ modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
   --drip           origin drips the page: proxy's first/last byte after the origin's
   --memory         RSS rise of the proxy for a 50 MB HTML page
   --load           requests/s and p50/p95/p99 latency under load (autocannon)
+  --store          key-value store get / put / CAS: p50, p99 and ops/s for the memory, SQLite and
+                   Redis stores (no server; not in the full suite)
 
 options
   --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)
   --peers          also measure a plain Node passthrough proxy and a workerd HTMLRewriter worker
   --connections N  load-test connections (16)
-  --duration S     seconds per load run (8)
+  --duration S     seconds per load run (8); --store measures each operation S/8 s
   --runs N         repetitions for drip, cold start and endpoints (7)
   --rounds N       interleaved repetitions of every load run; medians and per-round ratios (1)
   --requests N     requests in --ttfb (20)

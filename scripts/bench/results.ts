@@ -11,7 +11,7 @@ export interface Metric {
   /** Human label for tables. */
   label: string;
   value: number;
-  unit: 'ms' | 'req/s' | 'MB' | 'MB/s' | 'kB' | '×' | 'count';
+  unit: 'ms' | 'µs' | 'req/s' | 'ops/s' | 'MB' | 'MB/s' | 'kB' | '×' | 'count';
   /** Which way is an improvement (ratios and counts of errors included). */
   better: 'lower' | 'higher';
   /** A target this metric is held to (the issues' performance bars), shown in the summary. */

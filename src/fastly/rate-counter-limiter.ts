@@ -49,7 +49,7 @@ export function createRateCounterLimiter(
         // Named by counter, never by key: keys carry partner names and identity hashes.
         return Promise.reject(
           new TsError(
-            'unavailable',
+            'store_unavailable',
             `Fastly rate counter "${counterName}" failed: ${error instanceof Error ? error.message : String(error)}`,
             { cause: error },
           ),

@@ -24,6 +24,7 @@ import {
   type KvStore,
 } from '../../core/store/kv.ts';
 import { prefixUpperBound } from '../../core/store/kv-prefix.ts';
+import { StoreOpenError } from './store-open-error.ts';
 
 /** The file's layout version (`PRAGMA user_version`); a newer file is refused, not misread. */
 const SCHEMA_VERSION = 1;
@@ -38,8 +39,8 @@ export interface SqliteKvOptions {
   now?: () => number;
 }
 
-/** The store file cannot be opened or is not ours; the message names `[store]` and the cause. */
-export class StoreOpenError extends Error {}
+/** Shared with the Redis store; still importable from here. */
+export { StoreOpenError };
 
 export function openSqliteKv(options: SqliteKvOptions): KvStore {
   const now = options.now ?? Date.now;
