@@ -89,6 +89,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     url: running.url,
     origin: settings.publisher.origin_url,
     pid: process.pid,
+    store: running.store,
     ...memorySettings(),
   });
   await stopped;
@@ -97,7 +98,7 @@ export async function serve(options: ServeOptions): Promise<number> {
 
 async function storeOpens(settings: Settings, log: Logger): Promise<boolean> {
   try {
-    await (await openStore(settings.store)).close();
+    await (await openStore(settings.store, log)).close();
     return true;
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error;

@@ -17,7 +17,7 @@ import { toTsError, TsError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { logError } from '../core/log-error.ts';
 import { originTimeOf } from '../core/request-timing.ts';
-import type { ClientConnection } from '../core/services.ts';
+import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { KvStore } from '../core/store/kv.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { installNodeByteSearch } from './byte-search.ts';
@@ -45,6 +45,8 @@ export interface RunningServer {
   /** Graceful: stops accepting, waits for in-flight requests up to the shutdown deadline. */
   close(): Promise<void>;
   server: http.Server;
+  /** What the store guarantees, for the start-up line: `sqlite (cas, ttl, consistent)`. */
+  store: string;
 }
 
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
@@ -151,6 +153,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     url: `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`,
     port: address.port,
     server,
+    store: describeStore(services),
     close: async () => {
       if (shuttingDown) return;
       shuttingDown = true;
@@ -274,4 +277,13 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+function describeStore(services: PlatformServices): string {
+  const kv = services.kv;
+  if (kv === undefined) return 'none';
+  const flags = Object.entries(kv.capabilities)
+    .map(([name, held]) => (held ? name : `no ${name}`))
+    .join(', ');
+  return `${kv.kind} (${flags}); rate limits per ${services.rateLimiter?.scope ?? 'none'}`;
 }

@@ -13,7 +13,7 @@ import { BackgroundWork } from './background-work.ts';
 import { nodeCodecs } from './codecs.ts';
 import { openGeoDatabases } from './mmdb-geo.ts';
 import { createOriginFetch } from './origin-fetch.ts';
-import { openStore } from './stores/open-store.ts';
+import { openRateLimiter, openStore } from './stores/open-store.ts';
 import { createUpstreamFetch } from './upstream-fetch.ts';
 import { WorkPermits } from './work-permits.ts';
 
@@ -40,7 +40,7 @@ export interface NodeServices {
 }
 
 export interface NodeServiceOptions {
-  /** A store to use instead of the one `[store]` names (tests). */
+  /** A store to use instead of the one `[store]` names (tests); the rate limiter is then in process. */
   kv?: KvStore;
 }
 
@@ -54,7 +54,11 @@ export async function createNodeServices(
     settings,
     settings.geo.mode === 'mmdb' ? await openGeoDatabases(settings.geo) : undefined,
   );
-  const kv = options.kv ?? (await openStore(settings.store));
+  const kv = options.kv ?? (await openStore(settings.store, log));
+  const rateLimiter = await openRateLimiter(
+    options.kv === undefined ? settings.store : { ...settings.store, url: undefined },
+    log,
+  );
   const origin = createOriginFetch();
   const upstream = createUpstreamFetch();
   const background = new BackgroundWork(log);
@@ -75,6 +79,7 @@ export async function createNodeServices(
     geo: (request) => clientGeo(request, connectionOf(request)),
     deviceSignals: userAgentSignals,
     kv,
+    rateLimiter: rateLimiter.limiter,
     waitUntil: (_request, work) => background.add(work),
     log,
     now: () => Date.now(),
@@ -88,7 +93,7 @@ export async function createNodeServices(
     close: async (deadline) => {
       const left = await background.drain(deadline);
       if (left > 0) log.warn('shutdown deadline reached; abandoning background work', { left });
-      await Promise.all([origin.close(), upstream.close(), kv.close()]);
+      await Promise.all([origin.close(), upstream.close(), kv.close(), rateLimiter.close()]);
     },
   };
 }
