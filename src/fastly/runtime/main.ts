@@ -24,7 +24,7 @@ import { resolveSettings } from '../settings/resolve.ts';
 import { fastlyOriginFetch } from './origin-fetch.ts';
 import { readStores } from './stores.ts';
 
-/** Inlined by scripts/build-fastly.ts (esbuild `define`): the validated config, secrets removed. */
+/** Inlined by src/build/fastly-package.ts (esbuild `define`): the validated config, secrets removed. */
 declare const TRUSTED_SERVER_EMBEDDED: EmbeddedSettings;
 
 interface FetchEvent {
