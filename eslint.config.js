@@ -1,6 +1,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { coreBoundaryRule } from './eslint.core-boundary.js';
+import { htmlBoundaryRule, withHtmlBoundary } from './eslint.html-boundary.js';
 
 export default tseslint.config(
   {
@@ -19,7 +20,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js', 'eslint.core-boundary.js', 'bin/*.js'],
+          allowDefaultProject: [
+            'eslint.config.js',
+            'eslint.core-boundary.js',
+            'eslint.html-boundary.js',
+            'bin/*.js',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -47,8 +53,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**'],
+    rules: { 'no-restricted-imports': htmlBoundaryRule },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: { 'no-restricted-imports': coreBoundaryRule },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/html/**'],
+    rules: { 'no-restricted-imports': withHtmlBoundary(coreBoundaryRule) },
   },
   {
     files: ['client/**/*.ts'],

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import autocannon from 'autocannon';
-import { buildWorker } from './worker/build.ts';
-import { startWorkerd, type RunningWorkerd } from './worker/workerd.ts';
+import { buildWorker } from '../src/build/worker.ts';
+import { startWorkerd, type RunningWorkerd } from '../src/build/workerd.ts';
 
 const { values } = parseArgs({
   options: {

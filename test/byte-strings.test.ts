@@ -8,7 +8,7 @@ import {
   strictTextOfByteString,
   textOfByteString,
   toByteString,
-} from '../src/core/html/byte-strings.ts';
+} from '../src/core/bytes/byte-strings.ts';
 import { installNodeByteStrings } from '../src/node/byte-strings.ts';
 
 /** Runs `body` with the standard conversion, then with Node's, and returns both results. */

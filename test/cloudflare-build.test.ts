@@ -13,7 +13,7 @@ import {
   reviveSettings,
 } from '../src/cloudflare/embedded-settings.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
-import { buildWorker } from '../scripts/worker/build.ts';
+import { buildWorker } from '../src/build/worker.ts';
 import {
   baseToml,
   PASSWORD,

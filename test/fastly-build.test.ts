@@ -1,5 +1,5 @@
 /**
- * `npm run build:fastly`: the Fastly Compute package is built for real (esbuild, then
+ * `trusted-server build --target fastly` (alias `npm run build:fastly`): the Fastly Compute package is built for real (esbuild, then
  * `js-compute-runtime`, which also runs the entry module's top-level code inside Fastly's
  * JavaScript engine at build time). Running the Wasm needs Viceroy, which is not available here.
  */
@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
+import { buildFastly, type FastlyBuild } from '../src/build/fastly-package.ts';
+import { ROOT } from '../src/build/project-root.ts';
 import type { ConfigError } from '../src/core/settings/load-settings.ts';
-import { buildFastly, ROOT, type FastlyBuild } from '../scripts/fastly/build.ts';
 import { baseToml, PASSWORD, EC_PASSPHRASE, SECRET_PROXY } from './helpers/settings.ts';
 
 const CONFIG = baseToml(
@@ -110,7 +111,7 @@ describe('Fastly package build', () => {
     );
     assert.match(
       manifest.scripts.build,
-      /npm run build:fastly -- --config \S+trusted-server\.toml/,
+      /^cd \S+ && node bin\/trusted-server\.js build --target fastly --config \S+trusted-server\.toml --out \S+out$/,
     );
   });
 
@@ -147,7 +148,16 @@ describe('Fastly package build', () => {
     await writeFile(file, CONFIG.replace('[proxy]', '[proxy]\ncertificate_check = false'));
     const result = spawnSync(
       process.execPath,
-      ['scripts/build-fastly.ts', '--config', file, '--out', join(dir, 'nocheck-out')],
+      [
+        'bin/trusted-server.js',
+        'build',
+        '--target',
+        'fastly',
+        '--config',
+        file,
+        '--out',
+        join(dir, 'nocheck-out'),
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     assert.equal(result.status, 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { fastlyManifest } from '../scripts/fastly/manifest.ts';
+import { fastlyManifest } from '../src/build/fastly-manifest.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
 import { describeSettings } from '../src/core/settings/placeholders.ts';
 import { embedSettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { HtmlRewriter } from '../src/core/html/index.ts';
 import { decodeHTMLAttribute } from 'entities';
-import { installByteSearch } from '../src/core/html/byte-search.ts';
+import { installByteSearch } from '../src/core/bytes/byte-search.ts';
 import { HtmlRewriter as Rewriter } from '../src/core/html/index.ts';
 import { installNodeByteSearch } from '../src/node/byte-search.ts';
 import { parse5Tags } from './helpers/parse5-tags.ts';

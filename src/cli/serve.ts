@@ -45,13 +45,13 @@ export function checkPlaceholders(settings: Settings, dev: boolean, log: Logger)
 
 export async function serve(options: ServeOptions): Promise<number> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
-    throw new UsageError('--tls-cert and --tls-key must be given together');
+    throw new UsageError('--tls-cert and --tls-key must be given together', 'serve');
   }
   // First: this may re-execute the process with start-up memory settings (same PID).
   try {
     applyMemoryTuning();
   } catch (error) {
-    if (error instanceof MemoryTuningError) throw new UsageError(error.message);
+    if (error instanceof MemoryTuningError) throw new UsageError(error.message, 'serve');
     throw error;
   }
   // Before the first asynchronous fs call (reading the config): libuv sizes its pool then.

@@ -17,7 +17,7 @@ export interface EmbeddedConfig {
   settings: unknown;
   /** Config key → Worker secret name, for every secret key. */
   secrets: ReadonlyArray<{ key: string; name: string }>;
-  /** Built by `dev:worker`: sample secrets are allowed (and warned about). */
+  /** Built by `trusted-server dev` or `build --dev`: sample secrets are allowed (and warned about). */
   dev: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The Worker entry module (`main` in wrangler.toml points at its bundle). The build
- * (scripts/build-worker.ts) replaces `__TRUSTED_SERVER_CONFIG__` with the settings it resolved and
+ * (src/build/worker.ts) replaces `__TRUSTED_SERVER_CONFIG__` with the settings it resolved and
  * validated from the TOML file, so nothing is parsed per request.
  */
 import type { EmbeddedConfig } from './embedded-settings.ts';

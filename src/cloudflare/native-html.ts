@@ -12,16 +12,17 @@
  *   through, as our engine does past `maxTextBytes`.
  * - Inserted content is always raw HTML (`{ html: true }`), as our engine's is.
  */
+import { byteStringOfText, textOfByteString } from '../core/bytes/byte-strings.ts';
 import type {
+  AttributeRewrite,
   DocumentEnd,
+  DocumentEndHandler,
   Element,
+  HandlerSet,
   HtmlEngine,
   HtmlRuleTarget,
   TextContent,
 } from '../core/html/index.ts';
-import { byteStringOfText, textOfByteString } from '../core/html/byte-strings.ts';
-import type { AttributeRewrite, DocumentEndHandler } from '../core/html/handler-registry.ts';
-import type { HandlerSet } from '../core/html/rewriter.ts';
 import type { NativeElement, NativeHtmlRewriter, NativeText } from './runtime.ts';
 import { workersGlobal } from './runtime.ts';
 

@@ -9,7 +9,7 @@
  *   re-encodes every passed-through compressed body and drops its Content-Length (measured in
  *   workerd). Cloudflare's own origin read timeout bounds a stalled body instead.
  * - `proxy.origin_address` cannot be honoured by a deployed Worker (it connects by name); the local
- *   `dev:worker` runner routes the Worker's outbound traffic to that address instead.
+ *   `trusted-server dev` runner routes the Worker's outbound traffic to that address instead.
  * - TLS to the origin is always verified (`proxy.certificate_check = false` is refused at build).
  * - `proxy.max_response_ms` aborts the fetch, which errors a body the Worker is still reading
  *   (every rewritten one). A body passed through untouched is streamed by the runtime itself and

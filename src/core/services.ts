@@ -3,7 +3,7 @@
  * it needs from the runtime arrives here.
  */
 import type { ByteSinkFactory } from './byte-sink.ts';
-import type { HtmlEngine } from './html/engine.ts';
+import type { HtmlEngine } from './html/index.ts';
 import type { DeviceSignals } from './device/device-signals.ts';
 import type { Logger } from './log.ts';
 import type { KvStore } from './store/kv.ts';

@@ -15,13 +15,15 @@
  * The native pass runs only for UTF-8 documents (its only input encoding); other charsets take
  * our engine for everything, as do rule sets the native API cannot express (async handlers).
  */
-import type { Element, HtmlEngine, HtmlRuleTarget } from '../core/html/index.ts';
 import type {
   AttributeRewrite,
   DocumentEndHandler,
+  Element,
   ElementHandler,
-} from '../core/html/handler-registry.ts';
-import type { HandlerSet } from '../core/html/rewriter.ts';
+  HandlerSet,
+  HtmlEngine,
+  HtmlRuleTarget,
+} from '../core/html/index.ts';
 import type { ByteTransform } from '../core/services.ts';
 
 /** The `Element` of `fastly:html-rewriter`, as far as it is used here. */

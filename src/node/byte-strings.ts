@@ -1,9 +1,9 @@
 /**
- * Node's byte-string conversion for core (see src/core/html/byte-strings.ts): Buffer's latin1
+ * Node's byte-string conversion for core (see src/core/bytes/byte-strings.ts): Buffer's latin1
  * codec copies bytes to a one-byte string and back, where the standard way goes char by char.
  */
 import { Buffer } from 'node:buffer';
-import { installByteStrings } from '../core/html/byte-strings.ts';
+import { installByteStrings } from '../core/bytes/byte-strings.ts';
 
 export function installNodeByteStrings(): void {
   installByteStrings({

@@ -16,7 +16,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ByteSink, ByteSinkFactory } from '../core/byte-sink.ts';
 import { TsError } from '../core/errors.ts';
-import { copyInto } from '../core/html/bytes.ts';
+import { copyInto } from '../core/bytes/byte-arrays.ts';
 import type { BodyPlan, WorkPermit } from '../core/services.ts';
 import { createDecoder, createEncoder } from './zlib-streams.ts';
 import { claimNodeBody, webBodyOf } from './node-bodies.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HtmlRewriter } from '../../src/core/html/index.ts';
-import { byteStringOfText, textOfByteString } from '../../src/core/html/byte-strings.ts';
+import { byteStringOfText, textOfByteString } from '../../src/core/bytes/byte-strings.ts';
 import { unescapeJs } from '../../src/core/rewrite/js-literals.ts';
 import type { NextInlinePayloads } from '../../src/core/rewrite/next-inline.ts';
 

@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ROOT } from '../../scripts/worker/build.ts';
-import { compatibilityDate, freePort } from '../../scripts/worker/workerd.ts';
+import { ROOT } from '../../src/build/project-root.ts';
+import { compatibilityDate, freePort } from '../../src/build/workerd.ts';
 
 export interface StoreWorker {
   url: string;

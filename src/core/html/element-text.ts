@@ -5,8 +5,9 @@
  * choose to. With both, the whole-text handlers run first and the streams get their result.
  */
 import type { Logger } from '../log.ts';
-import { TextView, type Awaitable, type TextStream } from './element.ts';
-import type { Registered, TextHandler, TextStreamHandler } from './handler-registry.ts';
+import type { Awaitable, TextHandler, TextStream, TextStreamHandler } from './api.ts';
+import { TextView } from './element.ts';
+import type { Registered } from './handler-registry.ts';
 import { TextBuffer } from './text-buffer.ts';
 import { chainTextStreams, outputPieces } from './text-streams.ts';
 

@@ -7,8 +7,10 @@
  * handler sets is written back raw too, as `name="value"` with `"` escaped as `&quot;`, keeping the
  * attribute's original name spelling; untouched attributes keep their original bytes.
  */
-import { fromByteString, toByteString } from './byte-strings.ts';
-import { concatBytes, foldedName } from './bytes.ts';
+import { concatBytes } from '../bytes/byte-arrays.ts';
+import { fromByteString, toByteString } from '../bytes/byte-strings.ts';
+import type { DocumentEnd, Element, EndTag, TextContent } from './api.ts';
+import { foldedName } from './tokenizer-bytes.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import {
   decodeText,
@@ -17,67 +19,6 @@ import {
   encodeUtf8,
   type DecodedText,
 } from './text-codec.ts';
-
-export type Awaitable = void | Promise<void>;
-
-export interface Element {
-  /** Lowercase tag name. */
-  readonly tagName: string;
-  /** `<br/>`-style self-closing flag as written. */
-  readonly selfClosing: boolean;
-  /** Raw values, in document order, names lowercased. */
-  readonly attributes: ReadonlyArray<readonly [string, string]>;
-  getAttribute(name: string): string | null;
-  hasAttribute(name: string): boolean;
-  setAttribute(name: string, value: string): void;
-  removeAttribute(name: string): void;
-  /** Insert raw HTML before the start tag / after the start tag / before the end tag / after the end tag. */
-  before(html: string): void;
-  prepend(html: string): void;
-  append(html: string): void;
-  after(html: string): void;
-  /** Remove the element and everything up to its end tag. */
-  remove(): void;
-}
-
-export interface EndTag {
-  readonly name: string;
-  before(html: string): void;
-  after(html: string): void;
-  remove(): void;
-}
-
-/**
- * One element's text (script, style) as it arrives, for a rule that can rewrite it without
- * seeing all of it: its output then leaves as soon as each piece is decided, instead of after the
- * end tag. Synchronous. `write` gets each piece — a view that is valid only during the call, so
- * anything held must be copied — and returns what goes out in its place now (the same view, other
- * bytes, several pieces, or nothing yet); `end` comes after the last piece and returns the rest.
- */
-export interface TextStream {
-  write(bytes: Uint8Array): TextStreamOutput;
-  end(): TextStreamOutput;
-}
-export type TextStreamOutput = Uint8Array | readonly Uint8Array[] | undefined;
-
-export interface TextContent {
-  /** The element whose text this is (`script`, `style`, …). */
-  readonly tagName: string;
-  /** The element's whole text (decoded as UTF-8, or byte-per-char if it is not valid UTF-8). */
-  readonly text: string;
-  replace(text: string): void;
-  /**
-   * The same text as a byte string (one char per byte, see byte-strings.ts): for rules that count
-   * or keep bytes exactly, and that skip decoding and re-encoding it.
-   */
-  readonly byteText: string;
-  /** Replaces the text with the bytes of a byte string. */
-  replaceByteText(bytes: string): void;
-}
-
-export interface DocumentEnd {
-  append(html: string): void;
-}
 
 const QUOTE_ESCAPE = /"/g;
 

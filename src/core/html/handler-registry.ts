@@ -4,25 +4,16 @@
  * attributes, with no strings made for tags nothing is interested in.
  */
 import type {
-  Awaitable,
-  DocumentEnd,
-  Element,
-  EndTag,
-  TextContent,
-  TextStream,
-} from './element.ts';
+  AttributeRewrite,
+  DocumentEndHandler,
+  ElementHandler,
+  EndTagHandler,
+  TextHandler,
+  TextStreamHandler,
+} from './api.ts';
 import { parseSelector, type Selector } from './selectors.ts';
 import { NO_VALUE, type Tag } from './tag-scanner.ts';
 import { decodeText } from './text-codec.ts';
-
-export type ElementHandler = (element: Element) => Awaitable;
-export type TextHandler = (text: TextContent) => Awaitable;
-/** Opens a stream for one matching element's text, or returns undefined to leave it alone. */
-export type TextStreamHandler = (tagName: string) => TextStream | undefined;
-export type EndTagHandler = (end: EndTag) => Awaitable;
-export type DocumentEndHandler = (document: DocumentEnd) => Awaitable;
-/** Returns the new raw value, or undefined (or the same value) to leave it as it is. */
-export type AttributeRewrite = (value: string, tagName: string) => string | undefined;
 
 export interface AttributeRule {
   name: string;

@@ -3,8 +3,17 @@
  * resumable scanners for comments, bogus comments, doctypes and CDATA sections. None of these
  * carry handlers, so they stream through without being held.
  */
-import { BANG, DASH, GT, isAlpha, isFoldedPrefix, QUESTION, RBRACKET, SLASH } from './bytes.ts';
-import { indexOfByte } from './byte-search.ts';
+import {
+  BANG,
+  DASH,
+  GT,
+  isAlpha,
+  isFoldedPrefix,
+  QUESTION,
+  RBRACKET,
+  SLASH,
+} from './tokenizer-bytes.ts';
+import { indexOfByte } from '../bytes/byte-search.ts';
 
 export const Markup = {
   Text: 0,

@@ -3,7 +3,7 @@
  * (views of the input, no copy); the short pieces around mutations are joined, so consumers see
  * few, sizeable chunks.
  */
-import { concatBytes } from './bytes.ts';
+import { concatBytes } from '../bytes/byte-arrays.ts';
 
 /** Untouched runs at least this long are emitted without copying. */
 const DIRECT_OUTPUT_BYTES = 2048;

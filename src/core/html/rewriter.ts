@@ -12,30 +12,30 @@
  * emitted), `write()` returns a promise, and processing resumes when it settles.
  */
 import type { Logger } from '../log.ts';
-import { concatBytes, foldedName, LT } from './bytes.ts';
+import { concatBytes } from '../bytes/byte-arrays.ts';
+import { foldedName, LT } from './tokenizer-bytes.ts';
 import { ForeignContent, TextMode, textModeFor } from './content-model.ts';
-import { DocumentEndView, ElementView, EndTagView, type Awaitable } from './element.ts';
+import type {
+  AttributeRewrite,
+  Awaitable,
+  DocumentEndHandler,
+  EndTagHandler,
+  HandlerSet,
+  TextHandler,
+  TextStreamHandler,
+} from './api.ts';
+import { DocumentEndView, ElementView, EndTagView } from './element.ts';
 import { ElementText, TextRuleError } from './element-text.ts';
 import { attributeChanges, AttributeRuleError } from './attribute-rules.ts';
 import { ElementEnds } from './element-ends.ts';
 import { OutputQueue } from './output-queue.ts';
-import {
-  compileSelector,
-  HandlerRegistry,
-  type DocumentEndHandler,
-  type ElementHandler,
-  type EndTagHandler,
-  type AttributeRewrite,
-  type Registered,
-  type TextHandler,
-  type TextStreamHandler,
-} from './handler-registry.ts';
+import { compileSelector, HandlerRegistry, type Registered } from './handler-registry.ts';
 import { classifyMarkup, CommentScan, Markup, scanBogus, scanCData } from './markup.ts';
 import { parseTag, scanTag, ScanState, Tag } from './tag-scanner.ts';
 import { encodeAttributeValue } from './text-codec.ts';
 import { tagInfo, type TagInfo } from './tag-names.ts';
 import { END_OF_INPUT, findEndTag, NEED_MORE, scanScript, ScriptState } from './text-scanners.ts';
-import { indexOfByte } from './byte-search.ts';
+import { indexOfByte } from '../bytes/byte-search.ts';
 
 export interface HtmlRewriterOptions {
   /** Receives the output, one `Uint8Array` per batch of decided bytes. */
@@ -60,18 +60,6 @@ export interface HtmlRewriterOptions {
     state: 'rcdata' | 'rawtext' | 'script' | 'plaintext' | 'cdata';
     lastStartTag?: string;
   };
-}
-
-export interface HandlerSet {
-  element?: ElementHandler;
-  text?: TextHandler;
-  /**
-   * The element's text as it streams in (see {@link TextStream}), for rules that need not see it
-   * whole. Given with `text`, it must rewrite the same way: this engine then streams, and engines
-   * that cannot (Cloudflare's native HTMLRewriter) call `text`. If an element also matches
-   * whole-text handlers, they run first and the streams get their result.
-   */
-  textStream?: TextStreamHandler;
 }
 
 export class HtmlRewriterError extends Error {

@@ -3,7 +3,7 @@
  * `tag[attr="value"]`, `#id`, `tag#id` and `*`. Tag and attribute names match case-insensitively
  * (`srcSet` is `srcset`); attribute values match exactly against the raw (undecoded) value.
  */
-import { ascii } from './bytes.ts';
+import { ascii } from './tokenizer-bytes.ts';
 
 export interface Selector {
   source: string;

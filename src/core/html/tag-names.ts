@@ -3,7 +3,7 @@
  * know about it (text mode, void, foreign root, breakout). A bounded cache keyed by a hash of the
  * folded bytes means ordinary pages build no strings for their tag names after the first sighting.
  */
-import { foldedName, toLower } from './bytes.ts';
+import { foldedName, toLower } from './tokenizer-bytes.ts';
 import { textModeFor, type TextMode } from './content-model.ts';
 import { VOID_ELEMENTS } from './element-ends.ts';
 

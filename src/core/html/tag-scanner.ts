@@ -21,7 +21,7 @@ import {
   TAG_NAME_END,
   toLower,
   VALUE_END,
-} from './bytes.ts';
+} from './tokenizer-bytes.ts';
 
 /** Per attribute: start (incl. leading whitespace), nameStart, nameEnd, valueStart, valueEnd, quote. */
 const FIELDS = 6;

@@ -10,7 +10,7 @@
  * on the fixture page the copies were ~225 KB per page, the scripts that span its ~4 decoder
  * buffers, among them both 145 KB Flight payloads.
  */
-import { copyBytes } from './bytes.ts';
+import { copyBytes } from '../bytes/byte-arrays.ts';
 
 export class TextBuffer {
   readonly #pieces: Uint8Array[] = [];

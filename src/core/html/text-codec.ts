@@ -8,8 +8,8 @@
  *   always decoded byte-per-char. Handlers matching ASCII (URLs, hosts) work unchanged, and
  *   non-ASCII bytes round-trip untouched.
  */
-import { fromByteString, toByteString } from './byte-strings.ts';
-import { allocate, trimLast } from './bytes.ts';
+import { fromByteString, toByteString } from '../bytes/byte-strings.ts';
+import { allocate, trimLast } from '../bytes/byte-arrays.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();

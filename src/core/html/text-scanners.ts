@@ -7,8 +7,8 @@
  * (say the chunk ends in `</scr`), it reports {@link NEED_MORE} and the position to resume from,
  * leaving its state untouched so the same bytes can be looked at again with more after them.
  */
-import { BANG, DASH, GT, isSpace, LT, SLASH, toLower } from './bytes.ts';
-import { indexOfByte } from './byte-search.ts';
+import { BANG, DASH, GT, isSpace, LT, SLASH, toLower } from './tokenizer-bytes.ts';
+import { indexOfByte } from '../bytes/byte-search.ts';
 
 export const END_OF_INPUT = -1;
 export const NEED_MORE = -2;

@@ -2,7 +2,7 @@
  * The text streams open on one element, as one: each stream's output is the next one's input,
  * in registration order, as whole-text handlers see each other's replacements.
  */
-import type { TextStream, TextStreamOutput } from './element.ts';
+import type { TextStream, TextStreamOutput } from './api.ts';
 
 function into(out: Uint8Array[], output: TextStreamOutput): void {
   for (const piece of outputPieces(output)) out.push(piece);

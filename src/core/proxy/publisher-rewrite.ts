@@ -4,8 +4,7 @@
  * processed.
  */
 import type { ByteSinkFactory } from '../byte-sink.ts';
-import { htmlRewriterSink } from '../html/stream.ts';
-import type { HtmlRuleTarget } from '../html/index.ts';
+import { htmlRewriterSink, type HtmlRuleTarget } from '../html/index.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { OriginMatcher, type OriginUrlTarget } from '../rewrite/origin-urls.ts';
 import { NextInlinePayloads } from '../rewrite/next-inline.ts';

@@ -4,7 +4,7 @@
  * call, the end of its literal, whether the literal is already in the JSON form the payload
  * rewriter works on, and the conversions to and from that form for the rest.
  */
-import { byteStringOfText, strictTextOfByteString } from '../html/byte-strings.ts';
+import { byteStringOfText, strictTextOfByteString } from '../bytes/byte-strings.ts';
 
 /**
  * JS whitespace (WhiteSpace and LineTerminator) in byte-string form: the ASCII ones, and the

@@ -15,9 +15,8 @@
  * valid, since JSON-form pieces concatenate. Such a script's escapes can then differ from the
  * whole path's, which brings all of the body to the JSON form; the payload is the same.
  */
-import type { TextStream, TextStreamOutput } from '../html/element.ts';
-import { outputPieces } from '../html/text-streams.ts';
-import { fromByteString, toByteString } from '../html/byte-strings.ts';
+import { fromByteString, toByteString } from '../bytes/byte-strings.ts';
+import { outputPieces, type TextStream, type TextStreamOutput } from '../html/index.ts';
 import { escapeBoundary, type FlightTextRewriter } from './flight-text.ts';
 import {
   asJsonBody,

@@ -17,7 +17,7 @@
  * their exact bytes.
  */
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
-import { textOfByteString } from '../html/byte-strings.ts';
+import { textOfByteString } from '../bytes/byte-strings.ts';
 import {
   asJsonBody,
   fromJsonBody,
@@ -28,7 +28,7 @@ import {
 } from './js-literals.ts';
 import { FlightTextRewriter } from './flight-text.ts';
 import { InlinePayloadStream } from './next-inline-stream.ts';
-import type { TextStream } from '../html/element.ts';
+import type { TextStream } from '../html/index.ts';
 
 export class NextInlinePayloads {
   readonly #flight: FlightTextRewriter;

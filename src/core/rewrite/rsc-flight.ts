@@ -4,7 +4,7 @@
  * not Flight data any more: it is rewritten up to the first invalid byte, and from there on passes
  * through untouched (a row held at that point goes out as it came).
  */
-import { concatBytes } from '../html/bytes.ts';
+import { concatBytes } from '../bytes/byte-arrays.ts';
 import { FlightTextRewriter } from './flight-text.ts';
 import type { OriginMatcher, OriginUrlTarget } from './origin-urls.ts';
 import type { ByteRewriter } from './text-replacer.ts';

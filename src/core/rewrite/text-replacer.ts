@@ -7,9 +7,9 @@
  * chunk with no trace of the origin host goes out as it came, without being decoded at all.
  */
 import type { ByteSinkFactory } from '../byte-sink.ts';
-import { concatBytes } from '../html/bytes.ts';
-import { fromByteString, toByteString } from '../html/byte-strings.ts';
-import { indexOfByte } from '../html/byte-search.ts';
+import { concatBytes } from '../bytes/byte-arrays.ts';
+import { indexOfByte } from '../bytes/byte-search.ts';
+import { fromByteString, toByteString } from '../bytes/byte-strings.ts';
 import { maxReferenceLength, type OriginMatcher, type OriginUrlTarget } from './origin-urls.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });

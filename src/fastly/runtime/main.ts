@@ -35,7 +35,7 @@ import { openKv } from './kv.ts';
 import { openRateLimiter } from './rate-limiter.ts';
 import { readStores } from './stores.ts';
 
-/** Inlined by scripts/build-fastly.ts (esbuild `define`): the validated config, secrets removed. */
+/** Inlined by src/build/fastly-package.ts (esbuild `define`): the validated config, secrets removed. */
 declare const TRUSTED_SERVER_EMBEDDED: EmbeddedSettings;
 
 interface FetchEvent {

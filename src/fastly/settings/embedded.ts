@@ -1,6 +1,6 @@
 /**
  * The configuration as the Wasm carries it: the validated TOML document with every secret value
- * removed, plus what the run time needs to complete it. Written by `scripts/build-fastly.ts`,
+ * removed, plus what the run time needs to complete it. Written by `src/build/fastly-package.ts`,
  * read by {@link resolveSettings}. Plain JSON, so esbuild can inline it.
  */
 import type { SecretSlot } from './secret-slots.ts';

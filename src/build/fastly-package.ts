@@ -11,16 +11,15 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ConfigError } from '../../src/core/settings/load-settings.ts';
-import type { EnvSource } from '../../src/core/settings/env-overrides.ts';
-import type { Settings } from '../../src/core/settings/settings-schema.ts';
-import type { EmbeddedSettings } from '../../src/fastly/settings/embedded.ts';
-import { embedSettings } from '../../src/fastly/settings/embed.ts';
-import { fastlyManifest, parseManifest } from './manifest.ts';
+import { ConfigError } from '../core/settings/load-settings.ts';
+import type { EnvSource } from '../core/settings/env-overrides.ts';
+import type { Settings } from '../core/settings/settings-schema.ts';
+import type { EmbeddedSettings } from '../fastly/settings/embedded.ts';
+import { embedSettings } from '../fastly/settings/embed.ts';
+import { fastlyManifest, parseManifest } from './fastly-manifest.ts';
+import { ROOT } from './project-root.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/fastly');
 export const TEMPLATE = join(ROOT, 'deploy/fastly/fastly.toml');
 /**
@@ -100,7 +99,10 @@ export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBu
   return { wasm, manifest, settings, embedded, warnings };
 }
 
-/** `[scripts] build`: this build again, from the repository, with the same options. */
+/**
+ * `[scripts] build`: this build again, from the repository, with the same options — through the
+ * CLI's launcher, which finds the pinned Node 24 even when the Fastly CLI starts an older one.
+ */
 function rebuildCommand(outDir: string, options: FastlyBuildOptions): string {
   const quote = (value: string) =>
     /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -116,7 +118,7 @@ function rebuildCommand(outDir: string, options: FastlyBuildOptions): string {
   if (options.dev) args.push('--dev');
   const insideRoot = fromRoot(outDir) !== resolve(outDir);
   const cd = insideRoot ? relative(resolve(outDir), ROOT) || '.' : ROOT;
-  return `cd ${quote(cd)} && npm run build:fastly -- ${args.map(quote).join(' ')}`;
+  return `cd ${quote(cd)} && node bin/trusted-server.js build --target fastly ${args.map(quote).join(' ')}`;
 }
 
 async function readToml(file: string): Promise<Record<string, unknown>> {

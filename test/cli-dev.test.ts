@@ -1,5 +1,5 @@
 /**
- * `npm run dev:worker -- --config FILE --port N`: builds the Worker with that config, serves it in
+ * `trusted-server dev --target cloudflare --config FILE --port N` (alias `npm run dev:worker`): builds the Worker with that config, serves it in
  * workerd on the port, answers, and stops cleanly on Ctrl-C; a bad config is refused by key.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { baseToml } from './helpers/settings.ts';
 
-const DEV_WORKER = fileURLToPath(new URL('../scripts/dev-worker.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/trusted-server.js', import.meta.url));
+const DEV = [BIN, 'dev', '--target', 'cloudflare'];
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -25,7 +26,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('npm run dev:worker', () => {
+describe('trusted-server dev --target cloudflare', () => {
   const dirs: string[] = [];
   after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
   const configFile = async (toml: string) => {
@@ -38,7 +39,7 @@ describe('npm run dev:worker', () => {
   it('serves the config in workerd on the given port and exits 0 on SIGINT', async () => {
     const config = await configFile(baseToml());
     const port = await freePort();
-    const child = spawn(process.execPath, [DEV_WORKER, '--config', config, '--port', String(port)]);
+    const child = spawn(process.execPath, [...DEV, '--config', config, '--port', String(port)]);
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
@@ -67,11 +68,32 @@ describe('npm run dev:worker', () => {
 
   it('refuses a bad config with the key named, and exits 1', async () => {
     const config = await configFile(baseToml().replace('origin_url = ', 'origin_ur = '));
-    const child = spawn(process.execPath, [DEV_WORKER, '--config', config, '--port', '0']);
+    const child = spawn(process.execPath, [...DEV, '--config', config, '--port', '0']);
     let stderr = '';
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 1);
     assert.match(stderr, /origin_ur/);
+  });
+
+  it('refuses a port already taken at once, exit 1, rather than waiting on the other listener', async () => {
+    const config = await configFile(baseToml());
+    // A listener that accepts connections and never answers: what workerd's health wait would hit.
+    const taken = http.createServer(() => undefined);
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as { port: number };
+    try {
+      const started = Date.now();
+      const child = spawn(process.execPath, [...DEV, '--config', config, '--port', String(port)]);
+      let stderr = '';
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`--port ${port}: 127\\.0\\.0\\.1:${port} is already in use`));
+      assert.ok(Date.now() - started < 10_000, 'answered without waiting for workerd');
+    } finally {
+      taken.close();
+    }
   });
 });

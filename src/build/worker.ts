@@ -6,14 +6,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { loadConfigFile } from '../../src/cli/load-config-file.ts';
-import { ConfigError } from '../../src/core/settings/load-settings.ts';
-import type { Settings } from '../../src/core/settings/settings-schema.ts';
-import { embedSettings, type EmbeddedConfig } from '../../src/cloudflare/embedded-settings.ts';
+import { loadConfigFile } from '../cli/load-config-file.ts';
+import { ConfigError } from '../core/settings/load-settings.ts';
+import type { Settings } from '../core/settings/settings-schema.ts';
+import { embedSettings, type EmbeddedConfig } from '../cloudflare/embedded-settings.ts';
+import { ROOT } from './project-root.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/cloudflare');
 /** The file wrangler.toml's `main` names. */
 export const BUNDLE_NAME = 'worker.js';
@@ -36,7 +35,7 @@ export function workerProblems(settings: Settings): { errors: string[]; warnings
   }
   if (settings.proxy.origin_address !== undefined) {
     warnings.push(
-      'proxy.origin_address: honoured only by `npm run dev:worker` (local workerd); a deployed Worker connects to the origin by its name',
+      'proxy.origin_address: honoured only by `trusted-server dev --target cloudflare` (local workerd); a deployed Worker connects to the origin by its name',
     );
   }
   if (settings.geo.mode !== 'none') {

@@ -1,6 +1,6 @@
 /**
- * Finding one byte in a long run (script text, raw text, comments, text between tags) — the
- * engine's single largest cost. The default is the standard `Uint8Array.prototype.indexOf`; a
+ * Finding one byte in a long run: in the HTML engine (script text, raw text, comments, text
+ * between tags — its single largest cost) and the streaming text replacer. The default is the standard `Uint8Array.prototype.indexOf`; a
  * platform may install a faster search with the same semantics, once, at start-up. On Node,
  * Buffer's `indexOf` is memchr-based and about 4× faster on the fixture page's script runs
  * (the Node adapter installs it; see src/node/byte-search.ts). Short searches (an attribute

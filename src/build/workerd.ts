@@ -16,10 +16,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { Secret } from '../../src/core/settings/secret.ts';
-import type { Settings } from '../../src/core/settings/settings-schema.ts';
-import type { EmbeddedConfig } from '../../src/cloudflare/embedded-settings.ts';
-import { ROOT } from './build.ts';
+import { Secret } from '../core/settings/secret.ts';
+import type { Settings } from '../core/settings/settings-schema.ts';
+import type { EmbeddedConfig } from '../cloudflare/embedded-settings.ts';
+import { ROOT } from './project-root.ts';
 
 export interface RunningWorkerd {
   url: string;
@@ -116,7 +116,8 @@ async function healthy(url: string, child: ChildProcess, output: () => string): 
       throw new Error(`workerd exited (${child.exitCode}) before serving:\n${output()}`);
     }
     try {
-      const response = await fetch(`${url}/health`);
+      // Bounded: whatever else might hold the port must not stall the wait.
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
       if (response.ok) return;
     } catch {
