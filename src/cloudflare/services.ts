@@ -1,7 +1,8 @@
 /**
  * PlatformServices from the Workers runtime: its `fetch`, its compression, the client address
  * Cloudflare's edge reports, geo from `request.cf`, JSON log lines to the console (Workers Logs /
- * `wrangler tail` pick them up), and the store its bindings select (stores/store-binding.ts).
+ * `wrangler tail` pick them up), and the store and rate limiter its bindings select
+ * (stores/store-binding.ts).
  */
 import { deviceSignalsOf } from '../core/device/device-signals.ts';
 import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
@@ -19,7 +20,7 @@ import { workersCodecs } from './codecs.ts';
 import { nativeHtmlEngine } from './native-html.ts';
 import { workersOriginFetch } from './origin-fetch.ts';
 import type { ExecutionContext, IncomingCf, WorkerEnv } from './runtime.ts';
-import { storeFromBindings } from './stores/store-binding.ts';
+import { rateLimiterFromBindings, storeFromBindings } from './stores/store-binding.ts';
 import { withUpstreamPolicy, type UpstreamTransport } from '../core/upstream/upstream-fetch.ts';
 
 const cfOf = (request: Request) => (request as { cf?: IncomingCf }).cf;
@@ -102,6 +103,7 @@ export function workersServices(settings: Settings, env: WorkerEnv): PlatformSer
   });
   const now = () => Date.now();
   const kv = storeFromBindings(env, now);
+  const rateLimiter = rateLimiterFromBindings(env, now);
   return {
     fetchOrigin: workersOriginFetch,
     codecs: workersCodecs,
@@ -117,6 +119,7 @@ export function workersServices(settings: Settings, env: WorkerEnv): PlatformSer
     fetchUpstream: withUpstreamPolicy(workersUpstreamTransport),
     // Absent without a store binding: the features that need one stay off.
     ...(kv !== undefined ? { kv } : {}),
+    ...(rateLimiter !== undefined ? { rateLimiter } : {}),
     waitUntil: (request, work) => {
       const logged = work.catch((error: unknown) =>
         log.warn('background work failed', { error: (error as Error).message }),

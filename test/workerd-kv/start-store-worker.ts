@@ -1,6 +1,8 @@
 /**
  * Builds store-worker.ts and the local KV service, and runs both in one workerd process: the
- * Durable Object namespace with SQLite storage in a temporary directory, the KV binding pointed at the service.
+ * Durable Object namespaces (the production class, a subclass tests can look into, and a class
+ * without the rate counter) with
+ * SQLite storage in a temporary directory, the KV binding pointed at the service.
  * Resolves to null, with the reason, when workerd cannot run on this machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -63,11 +65,15 @@ const worker :Workerd.Worker = (
   compatibilityDate = ${date},
   bindings = [
     (name = "TS_KV", durableObjectNamespace = "TrustedServerKv"),
+    (name = "TS_KV_INSPECT", durableObjectNamespace = "InspectableTrustedServerKv"),
+    (name = "TS_KV_WITHOUT_COUNTER", durableObjectNamespace = "ObjectWithoutCounter"),
     (name = "TS_KV_NAMESPACE", kvNamespace = "kv-backend"),
     (name = "KV_BACKEND", service = "kv-backend"),
   ],
   durableObjectNamespaces = [
     (className = "TrustedServerKv", uniqueKey = "trusted-server-kv-test", enableSql = true),
+    (className = "InspectableTrustedServerKv", uniqueKey = "trusted-server-kv-inspect", enableSql = true),
+    (className = "ObjectWithoutCounter", uniqueKey = "trusted-server-kv-without-counter", enableSql = true),
   ],
   # A SQLite-backed namespace needs disk storage: workerd's in-memory storage has no SQL API.
   durableObjectStorage = (localDisk = "objects"),

@@ -1,11 +1,12 @@
 /**
- * What the Durable Object store's client and its object say to each other over RPC. Shared by
- * durable-object-kv.ts (the object, runs only in workerd) and durable-object-kv-client.ts (the
- * `KvStore` the Worker uses), so each side can be built and checked without the other.
+ * What the Durable Object store's clients and their object say to each other over RPC. Shared by
+ * durable-object-kv.ts (the object, runs only in workerd), durable-object-kv-client.ts (the
+ * `KvStore` the Worker uses) and durable-object-rate-limiter.ts (its `RateLimiter`), so each side
+ * can be built and checked without the other.
  *
- * Every call carries `at`, the caller's clock: one clock per store client decides expiry (tests
- * drive it by hand), and Cloudflare's machines keep their clocks synchronised far closer than
- * the one-minute minimum TTL.
+ * Every call carries the caller's clock (`at`, or the rate limiter's `minute`): one clock per
+ * client decides expiry and minutes (tests drive it by hand), and Cloudflare's machines keep
+ * their clocks synchronised far closer than the one-minute minimum TTL.
  */
 import type { KvEntry, KvPutMode, KvPutResult } from '../../core/store/kv.ts';
 
@@ -25,6 +26,12 @@ export interface KvObjectApi {
   put(write: KvObjectWrite): KvPutResult;
   delete(key: string, at: number): boolean;
   countPrefix(prefix: string, limit: number, at: number): number;
+  /**
+   * The rate limiter's counter (durable-object-rate-limiter.ts): counts one call of `key` in
+   * `minute` (the caller's `rateWindow`) and answers the key's count so far in the minute it was
+   * counted in, which is never earlier than the latest minute this object has counted.
+   */
+  increment(key: string, minute: number): number;
 }
 
 /** What an RPC stub turns each method into: the same call, answered later. */

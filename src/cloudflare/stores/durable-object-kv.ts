@@ -11,11 +11,16 @@
  * Expired rows are skipped by every read and deleted a few at a time by later writes (no alarm:
  * expiry follows the callers' clock, see durable-object-kv-protocol.ts, and a lingering expired
  * row costs only its bytes).
+ *
+ * The same class also counts the Cloudflare rate limiter's calls (`increment`, see
+ * durable-object-rate-counts.ts), on objects of its own names: one class keeps one binding and
+ * one migration for the whole deployment.
  */
 import { DurableObject, type DurableObjectState, type SqlStorage } from 'cloudflare:workers';
 import { newGeneration, type KvEntry, type KvPutResult } from '../../core/store/kv.ts';
 import { prefixUpperBound } from '../../core/store/kv-prefix.ts';
 import type { KvObjectApi, KvObjectWrite } from './durable-object-kv-protocol.ts';
+import { RateCounts } from './durable-object-rate-counts.ts';
 
 /** Expired rows a write deletes on its way: bounded work per call, storage still shrinks. */
 const SWEEP_PER_WRITE = 8;
@@ -31,10 +36,12 @@ interface Row {
 
 export class TrustedServerKv extends DurableObject implements KvObjectApi {
   readonly #sql: SqlStorage;
+  readonly #rates: RateCounts;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#rates = new RateCounts(ctx.storage);
     // Idempotent, and cheap enough to run whenever the object starts.
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS kv (
       key TEXT PRIMARY KEY,
@@ -111,6 +118,10 @@ export class TrustedServerKv extends DurableObject implements KvObjectApi {
             )
             .one();
     return n;
+  }
+
+  increment(key: string, minute: number): number {
+    return this.#rates.increment(key, minute);
   }
 
   #live(key: string, at: number): Row | undefined {
