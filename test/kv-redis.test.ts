@@ -6,7 +6,6 @@
  * the password. Skipped, with the reason printed, where redis-server is not installed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { TsError } from '../src/core/errors.ts';
@@ -16,6 +15,7 @@ import { openRedisKv, escapeGlob } from '../src/node/stores/redis-kv.ts';
 import { redactRedisUrl } from '../src/node/stores/redis-connection.ts';
 import { StoreOpenError } from '../src/node/stores/store-open-error.ts';
 import { kvContract, TestClock } from './contracts/kv-contract.ts';
+import { importFrom, incrementFromProcesses } from './helpers/concurrent-writers.ts';
 import { redisSkip, startRedis, type TestRedis } from './helpers/redis.ts';
 
 if (redisSkip) console.log(`# skipping Redis store tests: ${redisSkip}`);
@@ -88,28 +88,12 @@ describe('Redis store', { skip: redisSkip }, () => {
   it('loses no update when several processes write the same key at once', async () => {
     const keyPrefix = freshPrefix();
     const perProcess = 100;
-    const worker = `
-      import { openRedisKv } from ${JSON.stringify(new URL('../src/node/stores/redis-kv.ts', import.meta.url).href)};
-      import { updateKv } from ${JSON.stringify(new URL('../src/core/store/kv-update.ts', import.meta.url).href)};
-      const store = await openRedisKv({ url: ${JSON.stringify(redis.url)}, timeoutMs: 2000, keyPrefix: ${JSON.stringify(keyPrefix)} });
-      for (let i = 0; i < ${perProcess}; i++) {
-        await updateKv(store, 'counter', (c) => String(Number(c?.value ?? '0') + 1), { attempts: 1000 });
-      }
-      await store.close();
-    `;
-    const runs = Array.from({ length: 3 }, () => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', worker], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-      return new Promise<void>((resolve, reject) =>
-        child.on('close', (code) =>
-          code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`)),
-        ),
-      );
+    await incrementFromProcesses({
+      imports: importFrom('openRedisKv', 'src/node/stores/redis-kv.ts'),
+      openStore: `openRedisKv({ url: ${JSON.stringify(redis.url)}, timeoutMs: 2000, keyPrefix: ${JSON.stringify(keyPrefix)} })`,
+      processes: 3,
+      perProcess,
     });
-    await Promise.all(runs);
     const store = await openRedisKv({ url: redis.url, timeoutMs: 1000, keyPrefix });
     try {
       assert.equal((await store.get('counter'))?.value, String(3 * perProcess));

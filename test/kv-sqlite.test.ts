@@ -4,7 +4,6 @@
  * file that is not ours stops the store with a message naming `[store]`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { prefixUpperBound } from '../src/core/store/kv-prefix.ts';
 import { openSqliteKv, StoreOpenError } from '../src/node/stores/sqlite-kv.ts';
+import { importFrom, incrementFromProcesses } from './helpers/concurrent-writers.ts';
 import { kvContract, TestClock } from './contracts/kv-contract.ts';
 
 function tempDir(): string {
@@ -56,28 +56,12 @@ describe('SQLite store', () => {
       const path = join(dir, 'shared.db');
       await openSqliteKv({ path, busyTimeoutMs: 1000 }).close();
       const perProcess = 150;
-      const worker = `
-        import { openSqliteKv } from ${JSON.stringify(new URL('../src/node/stores/sqlite-kv.ts', import.meta.url).href)};
-        import { updateKv } from ${JSON.stringify(new URL('../src/core/store/kv-update.ts', import.meta.url).href)};
-        const store = openSqliteKv({ path: ${JSON.stringify(path)}, busyTimeoutMs: 5000 });
-        for (let i = 0; i < ${perProcess}; i++) {
-          await updateKv(store, 'counter', (c) => String(Number(c?.value ?? '0') + 1), { attempts: 1000 });
-        }
-        await store.close();
-      `;
-      const runs = Array.from({ length: 3 }, () => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', worker], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-        return new Promise<void>((resolve, reject) =>
-          child.on('close', (code) =>
-            code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`)),
-          ),
-        );
+      await incrementFromProcesses({
+        imports: importFrom('openSqliteKv', 'src/node/stores/sqlite-kv.ts'),
+        openStore: `openSqliteKv({ path: ${JSON.stringify(path)}, busyTimeoutMs: 5000 })`,
+        processes: 3,
+        perProcess,
       });
-      await Promise.all(runs);
       const store = openSqliteKv({ path, busyTimeoutMs: 1000 });
       assert.equal((await store.get('counter'))?.value, String(3 * perProcess));
       await store.close();
