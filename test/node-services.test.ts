@@ -53,6 +53,20 @@ describe('Node services', () => {
     }
   });
 
+  it('[store] takes a path or a url, never both, and only redis URLs', () => {
+    assert.throws(
+      () => testSettings(undefined, '[store]\npath = "a.db"\nurl = "redis://127.0.0.1:6379"\n'),
+      /store: takes either path \(a SQLite file\) or url \(a Redis server\), not both/,
+    );
+    assert.throws(
+      () => testSettings(undefined, '[store]\nurl = "postgres://user:secret@db/x"\n'),
+      (error: unknown) =>
+        /store\.url: must be a redis:\/\/ or rediss:\/\/ URL, got a postgres: URL/.test(
+          String(error),
+        ) && !String(error).includes('secret'),
+    );
+  });
+
   it('`:memory:` gives a store that keeps nothing', async () => {
     const settings = testSettings(undefined, '[store]\npath = ":memory:"\n');
     const platform = await createNodeServices(settings, capturingLog().log);
