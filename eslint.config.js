@@ -67,6 +67,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': withHtmlBoundary(coreBoundaryRule) },
   },
   {
+    // Bundled into both edge runtimes: web-standard like core.
+    files: ['src/edge/**/*.ts'],
+    rules: { 'no-restricted-imports': withHtmlBoundary(coreBoundaryRule) },
+  },
+  {
     files: ['client/**/*.ts'],
     languageOptions: {
       parserOptions: { project: './client/tsconfig.json', projectService: false },

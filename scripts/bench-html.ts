@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { HTMLRewriter as WasmRewriter } from 'html-rewriter-wasm';
 import { RewritingStream } from 'parse5-html-rewriting-stream';
 import { HtmlRewriter } from '../src/core/html/index.ts';
-import { installNodeByteSearch } from '../src/node/byte-search.ts';
+import { useBytePrimitives } from '../src/core/bytes/byte-primitives.ts';
+import { nodeBytePrimitives } from '../src/node/byte-primitives.ts';
 
 const { values } = parseArgs({
   args: isMainThread ? process.argv.slice(2) : (workerData as { args: string[] }).args,
@@ -174,7 +175,8 @@ type EngineName = keyof typeof ENGINES;
 if (!isMainThread) {
   // A measuring worker: one engine, its own heap, so no engine pays for another's garbage.
   const name = (workerData as { engine: EngineName }).engine;
-  if (name === 'oursNode') installNodeByteSearch();
+  // As createApp applies the Node services' primitives (only the search matters to the engine).
+  if (name === 'oursNode') useBytePrimitives({ search: nodeBytePrimitives.search });
   const engine = ENGINES[name];
   for (let i = 0; i < 5; i++) await engine(countingSink); // warm-up
   parentPort?.on('message', (message: 'round' | 'stop') => {

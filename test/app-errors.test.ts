@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { embedSettings } from '../src/cloudflare/embedded-settings.ts';
+import { embedWorkerSettings } from '../src/build/worker.ts';
 import { createWorker } from '../src/cloudflare/worker.ts';
 import { createApp, type App } from '../src/core/app.ts';
 import { ERROR_CODES, TsError, type ErrorCode } from '../src/core/errors.ts';
@@ -19,7 +19,7 @@ import { createLogger } from '../src/core/log.ts';
 import { serveSafely } from '../src/core/serve-safely.ts';
 import { nodeFailureKind } from '../src/node/fetch-failure.ts';
 import { FAKE_ORIGIN_URL, fakeServices, type LogRecord } from './helpers/fake-services.ts';
-import { SECRET_PROXY, testSettings } from './helpers/settings.ts';
+import { baseToml, SECRET_PROXY, testSettings } from './helpers/settings.ts';
 
 /** The contract, written out so a change to a code's status is a deliberate change here too. */
 const EXPECTED: Record<ErrorCode, number> = {
@@ -336,9 +336,12 @@ describe('the outer guard of the edge entries', () => {
 
   it('the Worker: missing secrets → generic 500, the log names the secret slots, not values', async () => {
     const { log, records } = capture();
-    const worker = createWorker(embedSettings(testSettings(FAKE_ORIGIN_URL), false), {
-      bootLog: log,
+    const { embedded } = embedWorkerSettings(baseToml(FAKE_ORIGIN_URL), {
+      source: 'test.toml',
+      env: {},
+      dev: false,
     });
+    const worker = createWorker(embedded, { bootLog: log });
     const context = { waitUntil: () => {}, passThroughOnException: () => {} };
     const response = await worker.fetch(
       new Request('http://localhost/page', { headers: { 'cf-ray': '8a1b2c3d4e5f-AMS' } }),

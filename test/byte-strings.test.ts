@@ -9,13 +9,13 @@ import {
   textOfByteString,
   toByteString,
 } from '../src/core/bytes/byte-strings.ts';
-import { installNodeByteStrings } from '../src/node/byte-strings.ts';
+import { nodeBytePrimitives } from '../src/node/byte-primitives.ts';
 
 /** Runs `body` with the standard conversion, then with Node's, and returns both results. */
 function both<T>(body: () => T): [T, T] {
   installByteStrings(undefined);
   const standard = body();
-  installNodeByteStrings();
+  installByteStrings(nodeBytePrimitives.strings);
   try {
     return [standard, body()];
   } finally {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startWorkerd } from '../src/build/workerd.ts';
 import { ROOT } from '../src/build/project-root.ts';
-import { embedSettings } from '../src/cloudflare/embedded-settings.ts';
+import { embedWorkerSettings } from '../src/build/worker.ts';
 import { loadSettings } from '../src/core/settings/load-settings.ts';
 import { baseToml, EC_PASSPHRASE, SECRET_PROXY } from './helpers/settings.ts';
 
@@ -150,16 +150,22 @@ describe('trusted-server build', () => {
     const args = ['build', '--target', 'cloudflare', '--config', placeholder, '--out', out];
     const result = await cli(...args, '--dev');
     assert.equal(result.code, 0, result.stderr);
-    assert.match(await readFile(join(out, 'worker.js'), 'utf8'), /\bdev: true\b/);
+    assert.match(
+      await readFile(join(out, 'worker.js'), 'utf8'),
+      /\ballowPlaceholderSecrets: true\b/,
+    );
     const refusing = await cli(...args.slice(0, -1), join(dir, 'prod-worker'));
     assert.equal(refusing.code, 0, refusing.stderr);
-    assert.match(await readFile(join(dir, 'prod-worker/worker.js'), 'utf8'), /\bdev: false\b/);
+    assert.match(
+      await readFile(join(dir, 'prod-worker/worker.js'), 'utf8'),
+      /\ballowPlaceholderSecrets: false\b/,
+    );
     // Served with the config's own (sample) secrets, as `wrangler secret put` would set them.
     const settings = loadSettings(toml);
     const running = await startWorkerd({
       bundle: join(out, 'worker.js'),
       settings,
-      embedded: embedSettings(settings, true),
+      embedded: embedWorkerSettings(toml, { source: placeholder, env: {}, dev: true }).embedded,
     });
     try {
       const health = await fetch(`${running.url}/health`);

@@ -7,13 +7,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  embedSettings,
-  MissingSecretsError,
-  reviveSettings,
-} from '../src/cloudflare/embedded-settings.ts';
+import { workerSecrets } from '../src/cloudflare/embedded-settings.ts';
+import { createWorker } from '../src/cloudflare/worker.ts';
+import { createLogger } from '../src/core/log.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
-import { buildWorker } from '../src/build/worker.ts';
+import { buildWorker, embedWorkerSettings } from '../src/build/worker.ts';
+import { reviveSettings } from '../src/edge/revive-settings.ts';
 import {
   baseToml,
   PASSWORD,
@@ -34,27 +33,35 @@ describe('Worker settings embedding', () => {
     return { dir, config: join(dir, 'trusted-server.toml') };
   };
 
+  const embed = (toml: string, dev = false) =>
+    embedWorkerSettings(toml, { source: 'test.toml', env: {}, dev }).embedded;
+  const SECRET_ENV = {
+    TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: SECRET_PROXY,
+    TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE,
+    TRUSTED_SERVER__HANDLERS__0__PASSWORD: PASSWORD,
+  };
+
   it('names each secret key after its TRUSTED_SERVER__ override and embeds no secret value', () => {
-    const embedded = embedSettings(testSettings(undefined, HANDLER), false);
-    assert.deepEqual(embedded.secrets, [
-      { key: 'publisher.proxy_secret', name: 'TRUSTED_SERVER__PUBLISHER__PROXY_SECRET' },
-      { key: 'ec.passphrase', name: 'TRUSTED_SERVER__EC__PASSPHRASE' },
-      { key: 'handlers[0].password', name: 'TRUSTED_SERVER__HANDLERS__0__PASSWORD' },
-    ]);
+    const embedded = embed(baseToml(undefined, HANDLER));
+    assert.deepEqual(
+      embedded.secrets.map(({ key, name }) => ({ key, name })),
+      [
+        { key: 'publisher.proxy_secret', name: 'TRUSTED_SERVER__PUBLISHER__PROXY_SECRET' },
+        { key: 'ec.passphrase', name: 'TRUSTED_SERVER__EC__PASSPHRASE' },
+        { key: 'handlers[0].password', name: 'TRUSTED_SERVER__HANDLERS__0__PASSWORD' },
+      ],
+    );
     const json = JSON.stringify(embedded);
     for (const secret of [SECRET_PROXY, EC_PASSPHRASE, PASSWORD]) assert.ok(!json.includes(secret));
   });
 
   it('revives the same settings from the embedded JSON and the Worker secrets', () => {
     const settings = testSettings(undefined, HANDLER);
-    const embedded = JSON.parse(JSON.stringify(embedSettings(settings, false))) as ReturnType<
-      typeof embedSettings
+    const embedded = JSON.parse(JSON.stringify(embed(baseToml(undefined, HANDLER)))) as ReturnType<
+      typeof embed
     >;
-    const revived = reviveSettings(embedded, {
-      TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: SECRET_PROXY,
-      TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE,
-      TRUSTED_SERVER__HANDLERS__0__PASSWORD: PASSWORD,
-    });
+    const { settings: revived, warning } = reviveSettings(embedded, workerSecrets(SECRET_ENV));
+    assert.equal(warning, undefined);
     assert.equal(revived.publisher.proxy_secret.reveal(), SECRET_PROXY);
     assert.equal(revived.handlers[0]?.password.reveal(), PASSWORD);
     assert.ok(revived.handlers[0]?.path instanceof RegExp);
@@ -67,18 +74,47 @@ describe('Worker settings embedding', () => {
     );
   });
 
-  it('names every missing Worker secret and its config key, never a value', () => {
-    const embedded = embedSettings(testSettings(), false);
+  it('names every missing Worker secret, its config key and the command, never a value', () => {
+    const embedded = embed(baseToml());
     assert.throws(
-      () => reviveSettings(embedded, { TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE }),
-      (error: unknown) =>
-        error instanceof MissingSecretsError &&
-        error.message.includes(
-          'TRUSTED_SERVER__PUBLISHER__PROXY_SECRET (config key publisher.proxy_secret)',
-        ) &&
-        !error.message.includes('EC__PASSPHRASE') &&
-        !error.message.includes(EC_PASSPHRASE),
+      () =>
+        reviveSettings(embedded, workerSecrets({ TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE })),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          "publisher.proxy_secret: missing from the Worker's secrets (set it with " +
+            '`wrangler secret put TRUSTED_SERVER__PUBLISHER__PROXY_SECRET`)',
+        ]);
+        assert.ok(!error.message.includes(EC_PASSPHRASE));
+        return true;
+      },
     );
+  });
+
+  it('the Worker refuses placeholder secrets unless built with --dev, in the one wording', async () => {
+    const toml = baseToml().replace(SECRET_PROXY, 'change-me-proxy-secret');
+    const env = {
+      TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'change-me-proxy-secret',
+      TRUSTED_SERVER__EC__PASSPHRASE: EC_PASSPHRASE,
+    };
+    const context = { waitUntil: () => {}, passThroughOnException: () => {} };
+    const lines: Array<Record<string, unknown>> = [];
+    const bootLog = createLogger({
+      level: 'info',
+      sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    const refusing = createWorker(embed(toml), { bootLog });
+    const refused = await refusing.fetch(new Request('http://localhost/health'), env, context);
+    assert.equal(refused.status, 500);
+    assert.match(
+      String(lines[0]?.['msg']),
+      /placeholder secrets in publisher\.proxy_secret: .*`openssl rand -base64 32`.*--dev/,
+    );
+    assert.ok(!JSON.stringify(lines).includes('change-me-proxy-secret'));
+
+    const dev = createWorker(embed(toml, true), { bootLog });
+    const served = await dev.fetch(new Request('http://localhost/health'), env, context);
+    assert.equal(served.status, 200);
   });
 
   it('bundles the Worker with the settings embedded and no secret in the file', async () => {

@@ -5,7 +5,6 @@ import { TsError } from '../src/core/errors.ts';
 import { chooseResponseCoding } from '../src/core/proxy/classify.ts';
 import type { OriginFetchOptions } from '../src/core/services.ts';
 import { withoutBrotli } from '../src/fastly/accept-encoding.ts';
-import { createAppCache } from '../src/fastly/app-cache.ts';
 import { backendConfigFor } from '../src/fastly/backend-options.ts';
 import { connectionOf, ensureSignal, geoInfoOf, safeGeoLookup } from '../src/fastly/client-info.ts';
 import { fastlyCodecs } from '../src/fastly/codecs.ts';
@@ -275,38 +274,5 @@ describe('Fastly codecs (web CompressionStream / DecompressionStream)', () => {
       /brotli body, which Fastly Compute cannot decode/,
     );
     assert.throws(() => fastlyCodecs.encode('br', 4), /brotli encoding is not available/);
-  });
-});
-
-describe('Fastly app cache', () => {
-  it('builds once, shares concurrent builds, rebuilds after the TTL', async () => {
-    let clock = 0;
-    let builds = 0;
-    const cache = createAppCache(
-      () => Promise.resolve(++builds),
-      1000,
-      () => clock,
-    );
-    assert.deepEqual(await Promise.all([cache.get(), cache.get()]), [1, 1]);
-    clock = 999;
-    assert.equal(await cache.get(), 1);
-    clock = 1000;
-    assert.equal(await cache.get(), 2);
-  });
-
-  it('does not cache a failed build', async () => {
-    let attempt = 0;
-    const cache = createAppCache(
-      () => {
-        attempt += 1;
-        return attempt === 1
-          ? Promise.reject(new Error('Secret Store not linked'))
-          : Promise.resolve('app');
-      },
-      1000,
-      () => 0,
-    );
-    await assert.rejects(cache.get(), /Secret Store not linked/);
-    assert.equal(await cache.get(), 'app');
   });
 });

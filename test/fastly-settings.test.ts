@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { fastlyManifest } from '../src/build/fastly-manifest.ts';
 import { ConfigError } from '../src/core/settings/load-settings.ts';
+import { placeholderPolicy } from '../src/core/settings/placeholder-policy.ts';
 import { describeSettings } from '../src/core/settings/placeholders.ts';
-import { embedSettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';
-import { resolveSettings } from '../src/fastly/settings/resolve.ts';
+import { embedFastlySettings, type EmbedOptions } from '../src/fastly/settings/embed.ts';
+import { resolveFastlySettings } from '../src/fastly/settings/resolve.ts';
 import {
   baseToml,
   PASSWORD,
@@ -30,6 +31,8 @@ const OPTIONS: EmbedOptions = {
   dev: false,
 };
 
+const PLACEHOLDER_ENV = { TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'change-me-proxy-secret' };
+
 const SECRETS = new Map([
   ['publisher.proxy_secret', SECRET_PROXY],
   ['ec.passphrase', EC_PASSPHRASE],
@@ -48,11 +51,11 @@ function problemsOf(run: () => unknown): readonly string[] {
 
 describe('Fastly settings: embedded at build, completed at run time', () => {
   it('embeds no secret value, and names each Secret Store key', () => {
-    const { embedded } = embedSettings(baseToml('https://origin.test', HANDLER), OPTIONS);
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test', HANDLER), OPTIONS);
     const json = JSON.stringify(embedded);
     for (const secret of SECRETS.values()) assert.ok(!json.includes(secret), 'secret in embed');
     assert.deepEqual(
-      embedded.secrets.map((slot) => [slot.path, slot.storeKey]),
+      embedded.secrets.map((slot) => [slot.key, slot.name]),
       [
         ['publisher.proxy_secret', 'publisher.proxy_secret'],
         ['ec.passphrase', 'ec.passphrase'],
@@ -64,8 +67,11 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
   it('resolves to exactly the settings the Node loader produces', () => {
     const toml = baseToml('https://origin.test', HANDLER);
     const env = { TRUSTED_SERVER__PROXY__GZIP_LEVEL: '6' };
-    const { embedded } = embedSettings(toml, { ...OPTIONS, env });
-    const resolved = resolveSettings(embedded, { secrets: SECRETS, config: {} });
+    const { embedded } = embedFastlySettings(toml, { ...OPTIONS, env });
+    const { settings: resolved } = resolveFastlySettings(embedded, {
+      secrets: SECRETS,
+      config: {},
+    });
     const expected = testSettings('https://origin.test', HANDLER, env);
     assert.equal(describeSettings(resolved), describeSettings(expected));
     assert.equal(resolved.publisher.proxy_secret.reveal(), SECRET_PROXY);
@@ -75,9 +81,9 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
   });
 
   it('names the store and key of a missing secret', () => {
-    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test'), OPTIONS);
     const problems = problemsOf(() =>
-      resolveSettings(embedded, {
+      resolveFastlySettings(embedded, {
         secrets: new Map([['publisher.proxy_secret', SECRET_PROXY]]),
         config: {},
       }),
@@ -88,8 +94,8 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
   });
 
   it('applies allowed Config Store overrides and ignores other keys', () => {
-    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
-    const resolved = resolveSettings(embedded, {
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test'), OPTIONS);
+    const { settings: resolved } = resolveFastlySettings(embedded, {
       secrets: SECRETS,
       config: {
         TRUSTED_SERVER__PROXY__FIRST_BYTE_TIMEOUT_MS: '2500',
@@ -104,9 +110,9 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
   });
 
   it('reports a bad Config Store value with the store, key and config path', () => {
-    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test'), OPTIONS);
     const problems = problemsOf(() =>
-      resolveSettings(embedded, {
+      resolveFastlySettings(embedded, {
         secrets: SECRETS,
         config: { TRUSTED_SERVER__PROXY__CONNECT_TIMEOUT_MS: 'soon' },
       }),
@@ -119,25 +125,30 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
   });
 
   it('refuses sample placeholder secrets unless built with --dev', () => {
-    const { embedded } = embedSettings(baseToml('https://origin.test'), OPTIONS);
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test'), OPTIONS);
     const placeholders = new Map([
       ['publisher.proxy_secret', 'change-me-proxy-secret'],
       ['ec.passphrase', EC_PASSPHRASE],
     ]);
     const problems = problemsOf(() =>
-      resolveSettings(embedded, { secrets: placeholders, config: {} }),
+      resolveFastlySettings(embedded, { secrets: placeholders, config: {} }),
     );
+    // The one policy's wording, as `serve` and the Worker print it.
+    const expected = placeholderPolicy(testSettings(undefined, '', PLACEHOLDER_ENV), false);
+    assert.equal(expected.verdict, 'refused');
+    assert.deepEqual(problems, ['message' in expected ? expected.message : '']);
+    assert.match(problems[0]!, /^placeholder secrets in publisher\.proxy_secret: .*openssl rand/);
+    const dev = embedFastlySettings(baseToml('https://origin.test'), { ...OPTIONS, dev: true });
+    const revived = resolveFastlySettings(dev.embedded, { secrets: placeholders, config: {} });
     assert.match(
-      problems[0]!,
-      /^publisher\.proxy_secret: the Secret Store holds a sample placeholder/,
+      revived.warning ?? '',
+      /DEVELOPMENT MODE: placeholder secrets in publisher\.proxy_secret/,
     );
-    const dev = embedSettings(baseToml('https://origin.test'), { ...OPTIONS, dev: true });
-    assert.doesNotThrow(() => resolveSettings(dev.embedded, { secrets: placeholders, config: {} }));
   });
 
   it('refuses proxy.certificate_check = false (Fastly always checks certificates)', () => {
     const toml = baseToml('https://origin.test', '[proxy]\ncertificate_check = false\n');
-    const problems = problemsOf(() => embedSettings(toml, OPTIONS));
+    const problems = problemsOf(() => embedFastlySettings(toml, OPTIONS));
     assert.match(problems[0]!, /^proxy\.certificate_check: must be true on Fastly Compute/);
   });
 
@@ -148,7 +159,7 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
       ]),
     };
     const problems = problemsOf(() =>
-      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, env }),
+      embedFastlySettings(baseToml('https://origin.test'), { ...OPTIONS, env }),
     );
     assert.match(
       problems[0]!,
@@ -158,17 +169,17 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
 
   it('keeps build-time secret overrides out of the embed', () => {
     const env = { TRUSTED_SERVER__PUBLISHER__PROXY_SECRET: 'env-secret-value-123456' };
-    const { embedded } = embedSettings(baseToml('https://origin.test'), { ...OPTIONS, env });
+    const { embedded } = embedFastlySettings(baseToml('https://origin.test'), { ...OPTIONS, env });
     assert.ok(!JSON.stringify(embedded).includes('env-secret-value-123456'));
   });
 
   it('rejects invalid store names, naming the flag', () => {
     const problems = problemsOf(() =>
-      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, secretStore: '9 bad!' }),
+      embedFastlySettings(baseToml('https://origin.test'), { ...OPTIONS, secretStore: '9 bad!' }),
     );
     assert.match(problems[0]!, /^--secret-store: "9 bad!" is not a valid Fastly store name/);
     const kv = problemsOf(() =>
-      embedSettings(baseToml('https://origin.test'), { ...OPTIONS, kvStore: 'kv/store' }),
+      embedFastlySettings(baseToml('https://origin.test'), { ...OPTIONS, kvStore: 'kv/store' }),
     );
     assert.match(kv[0]!, /^--kv-store: "kv\/store" is not a valid Fastly store name/);
   });
@@ -182,8 +193,10 @@ describe('Fastly settings: embedded at build, completed at run time', () => {
             fastlyManifest({
               template: {},
               previous: undefined,
-              embedded: embedSettings(baseToml('https://origin.test'), { ...OPTIONS, kvStore })
-                .embedded,
+              embedded: embedFastlySettings(baseToml('https://origin.test'), {
+                ...OPTIONS,
+                kvStore,
+              }).embedded,
               buildCommand: 'true',
             }),
           ),

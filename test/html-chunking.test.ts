@@ -10,7 +10,7 @@ import type { HtmlRewriter } from '../src/core/html/index.ts';
 import { decodeHTMLAttribute } from 'entities';
 import { installByteSearch } from '../src/core/bytes/byte-search.ts';
 import { HtmlRewriter as Rewriter } from '../src/core/html/index.ts';
-import { installNodeByteSearch } from '../src/node/byte-search.ts';
+import { nodeBytePrimitives } from '../src/node/byte-primitives.ts';
 import { parse5Tags } from './helpers/parse5-tags.ts';
 import { rewriteBytes, replaceHost, type Setup } from './helpers/rewrite.ts';
 
@@ -198,7 +198,7 @@ describe('chunk invariance (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(documentBytes, chunkSizes, async (input, sizes) => {
         const standard = await rewriteBytes(input, rewriting, sizes);
-        installNodeByteSearch();
+        installByteSearch(nodeBytePrimitives.search);
         try {
           const node = await rewriteBytes(input, rewriting, sizes);
           assert.equal(hex(node), hex(standard));

@@ -8,14 +8,14 @@
  * config says.
  */
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import type { EmbeddedSettings } from '../fastly/settings/embedded.ts';
+import type { FastlyEmbeddedSettings } from '../fastly/settings/embedded.ts';
 
 export interface ManifestInput {
   /** Parsed template, or {} when there is none. */
   template: Record<string, unknown>;
   /** Parsed previous output manifest, if one exists. */
   previous: Record<string, unknown> | undefined;
-  embedded: EmbeddedSettings;
+  embedded: FastlyEmbeddedSettings;
   /** The `[scripts] build` command. */
   buildCommand: string;
 }
@@ -46,27 +46,27 @@ export function fastlyManifest(input: ManifestInput): string {
 
   const setup = table(manifest['setup']);
   const local = table(manifest['local_server']);
-  const secretName = embedded.stores.secrets;
+  const secretName = embedded.platform.stores.secrets;
   setup['secret_stores'] = {
     ...table(setup['secret_stores']),
     [secretName]: {
       description: 'Trusted Server secrets, one entry per secret key in the config',
       entries: Object.fromEntries(
-        embedded.secrets.map((slot) => [slot.storeKey, { description: `config key ${slot.path}` }]),
+        embedded.secrets.map((slot) => [slot.name, { description: `config key ${slot.key}` }]),
       ),
     },
   };
   // Viceroy reads each local secret from an environment variable named like the env override.
   local['secret_stores'] = {
     ...table(local['secret_stores']),
-    [secretName]: embedded.secrets.map((slot) => ({ key: slot.storeKey, env: slot.envName })),
+    [secretName]: embedded.secrets.map((slot) => ({ key: slot.name, env: slot.envName })),
   };
-  const configName = embedded.stores.config;
+  const configName = embedded.platform.stores.config;
   if (configName !== null) {
     setup['config_stores'] = {
       ...table(setup['config_stores']),
       [configName]: {
-        description: `Optional run-time overrides: ${embedded.configKeys.join(', ')}`,
+        description: `Optional run-time overrides: ${embedded.platform.configKeys.join(', ')}`,
       },
     };
     local['config_stores'] = {
@@ -74,7 +74,7 @@ export function fastlyManifest(input: ManifestInput): string {
       [configName]: { format: 'inline-toml', contents: {} },
     };
   }
-  const kvName = embedded.stores.kv;
+  const kvName = embedded.platform.stores.kv;
   if (kvName !== null) {
     setup['kv_stores'] = {
       ...table(setup['kv_stores']),

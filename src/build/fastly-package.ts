@@ -1,6 +1,7 @@
 /**
  * Builds the Fastly Compute package: validates the TOML config with the project's own loader
- * (plus `TRUSTED_SERVER__*` overrides from the build environment) and Fastly's own checks, bundles
+ * (plus `TRUSTED_SERVER__*` overrides from the build environment) and what Fastly cannot honour
+ * (src/fastly/unsupported-settings.ts), bundles
  * src/fastly/runtime/main.ts with the settings embedded (no secret values: those stay in the
  * Secret Store), compiles the bundle to Wasm with `js-compute-runtime` (offline), and writes
  * `fastly.toml` beside it — the layout `fastly compute publish` / `pack` expect:
@@ -12,11 +13,12 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { ConfigError } from '../core/settings/load-settings.ts';
+import { readConfigText } from '../cli/load-config-file.ts';
 import type { EnvSource } from '../core/settings/env-overrides.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
-import type { EmbeddedSettings } from '../fastly/settings/embedded.ts';
-import { embedSettings } from '../fastly/settings/embed.ts';
+import { EMBEDDED_SETTINGS_GLOBAL } from '../edge/embedded-settings.ts';
+import type { FastlyEmbeddedSettings } from '../fastly/settings/embedded.ts';
+import { embedFastlySettings } from '../fastly/settings/embed.ts';
 import { fastlyManifest, parseManifest } from './fastly-manifest.ts';
 import { ROOT } from './project-root.ts';
 
@@ -45,22 +47,14 @@ export interface FastlyBuild {
   wasm: string;
   manifest: string;
   settings: Settings;
-  embedded: EmbeddedSettings;
-  /** Keys the config sets that have no effect yet (features to come). */
+  embedded: FastlyEmbeddedSettings;
+  /** Keys the config sets that have no effect yet, and what Fastly honours differently. */
   warnings: string[];
 }
 
 export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBuild> {
-  let text: string;
-  try {
-    text = await readFile(options.config, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(options.config, [`cannot read the file (${code})`]);
-  }
-  const warnings: string[] = [];
-  const { embedded, settings } = embedSettings(text, {
-    onWarning: (warning) => warnings.push(warning),
+  const text = await readConfigText(options.config);
+  const { embedded, settings, warnings } = embedFastlySettings(text, {
     source: options.config,
     env: options.env ?? process.env,
     secretStore: options.secretStore ?? 'trusted_server_secrets',
@@ -80,7 +74,7 @@ export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBu
     platform: 'neutral',
     target: 'es2022',
     external: ['fastly:*'],
-    define: { TRUSTED_SERVER_EMBEDDED: JSON.stringify(embedded) },
+    define: { [EMBEDDED_SETTINGS_GLOBAL]: JSON.stringify(embedded) },
     logLevel: 'warning',
   });
   const wasm = join(outDir, 'bin/main.wasm');

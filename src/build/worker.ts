@@ -1,16 +1,21 @@
 /**
- * Builds the Cloudflare Worker bundle: loads and validates the TOML config with the project's own
- * loader (plus `TRUSTED_SERVER__*` overrides from the build environment), checks what a Worker
- * cannot do, and bundles src/cloudflare/entry.ts with the resolved settings embedded (secrets as
- * Worker-secret names only, see src/cloudflare/embedded-settings.ts).
+ * Builds the Cloudflare Worker bundle: validates the TOML config with the project's own loader
+ * (plus `TRUSTED_SERVER__*` overrides from the build environment), checks it against what a
+ * Worker cannot honour (src/cloudflare/unsupported-settings.ts), and bundles
+ * src/cloudflare/entry.ts with the settings embedded in the shared edge format (src/edge/; secrets
+ * as Worker-secret names only).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { loadConfigFile } from '../cli/load-config-file.ts';
-import { ConfigError } from '../core/settings/load-settings.ts';
+import { readConfigText } from '../cli/load-config-file.ts';
+import type { EnvSource } from '../core/settings/env-overrides.ts';
+import { envNameOf } from '../core/settings/secret-keys.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
-import { embedSettings, type EmbeddedConfig } from '../cloudflare/embedded-settings.ts';
+import type { WorkerEmbeddedSettings } from '../cloudflare/embedded-settings.ts';
+import { WORKER_UNSUPPORTED } from '../cloudflare/unsupported-settings.ts';
+import { EMBEDDED_SETTINGS_GLOBAL } from '../edge/embedded-settings.ts';
+import { embedSettings, type EmbedResult } from '../edge/embed-settings.ts';
 import { ROOT } from './project-root.ts';
 
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/cloudflare');
@@ -20,30 +25,21 @@ export const BUNDLE_NAME = 'worker.js';
 export interface WorkerBuild {
   bundle: string;
   settings: Settings;
-  embedded: EmbeddedConfig;
+  embedded: WorkerEmbeddedSettings;
   warnings: string[];
 }
 
-/** Keys a Worker cannot honour: an error (refuse to build) or a warning (works only locally). */
-export function workerProblems(settings: Settings): { errors: string[]; warnings: string[] } {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  if (!settings.proxy.certificate_check) {
-    errors.push(
-      'proxy.certificate_check: must be true on Cloudflare Workers (a Worker always verifies the origin certificate)',
-    );
-  }
-  if (settings.proxy.origin_address !== undefined) {
-    warnings.push(
-      'proxy.origin_address: honoured only by `trusted-server dev --target cloudflare` (local workerd); a deployed Worker connects to the origin by its name',
-    );
-  }
-  if (settings.geo.mode !== 'none') {
-    warnings.push(
-      `geo.mode: "${settings.geo.mode}" is read by the Node adapter only; a Worker takes the client's location from Cloudflare (request.cf)`,
-    );
-  }
-  return { errors, warnings };
+/** A config's text → the Worker's embedded settings (throws a ConfigError naming each problem). */
+export function embedWorkerSettings(
+  tomlText: string,
+  options: { source: string; env: EnvSource; dev: boolean },
+): EmbedResult<Record<string, never>> {
+  return embedSettings(tomlText, {
+    ...options,
+    secretName: envNameOf,
+    unsupported: WORKER_UNSUPPORTED,
+    platform: {},
+  });
 }
 
 export async function buildWorker(options: {
@@ -51,14 +47,10 @@ export async function buildWorker(options: {
   outDir?: string;
   dev?: boolean;
 }): Promise<WorkerBuild> {
-  const configWarnings: string[] = [];
-  const settings = await loadConfigFile(options.config, process.env, (warning) =>
-    configWarnings.push(warning),
+  const { embedded, settings, warnings } = embedWorkerSettings(
+    await readConfigText(options.config),
+    { source: options.config, env: process.env, dev: options.dev ?? false },
   );
-  const { errors, warnings } = workerProblems(settings);
-  warnings.unshift(...configWarnings);
-  if (errors.length > 0) throw new ConfigError(options.config, errors);
-  const embedded = embedSettings(settings, options.dev ?? false);
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
   await mkdir(outDir, { recursive: true });
   const bundle = join(outDir, BUNDLE_NAME);
@@ -69,7 +61,7 @@ export async function buildWorker(options: {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    define: { __TRUSTED_SERVER_CONFIG__: JSON.stringify(embedded) },
+    define: { [EMBEDDED_SETTINGS_GLOBAL]: JSON.stringify(embedded) },
     // Runtime modules (the Durable Object base class): resolved by workerd, not bundled.
     external: ['cloudflare:*'],
     logLevel: 'warning',

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { Secret } from '../core/settings/secret.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
-import type { EmbeddedConfig } from '../cloudflare/embedded-settings.ts';
+import type { WorkerEmbeddedSettings } from '../cloudflare/embedded-settings.ts';
 import { ROOT } from './project-root.ts';
 
 export interface RunningWorkerd {
@@ -32,7 +32,7 @@ export interface RunningWorkerd {
 export interface WorkerdOptions {
   bundle: string;
   settings: Settings;
-  embedded: EmbeddedConfig;
+  embedded: WorkerEmbeddedSettings;
   host?: string;
   /** 0 (default): a free port. */
   port?: number;
@@ -66,7 +66,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export function capnpConfig(options: {
   settings: Settings;
-  embedded: EmbeddedConfig;
+  embedded: WorkerEmbeddedSettings;
   address: string;
   compatibilityDate: string;
   cfBlobHeader?: string | undefined;

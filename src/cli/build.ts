@@ -70,10 +70,11 @@ async function buildFastly(options: BuildOptions): Promise<number> {
   });
   for (const warning of built.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`wrote ${built.wasm}\nwrote ${built.manifest}\n`);
-  const { secrets, stores, configKeys } = built.embedded;
+  const { secrets, platform } = built.embedded;
+  const { stores, configKeys } = platform;
   if (secrets.length > 0) {
     process.stdout.write(`Secret Store "${stores.secrets}" entries it reads:\n`);
-    for (const slot of secrets) process.stdout.write(`  ${slot.storeKey}  (${slot.path})\n`);
+    for (const slot of secrets) process.stdout.write(`  ${slot.name}  (${slot.key})\n`);
   }
   if (stores.config !== null) {
     process.stdout.write(`Config Store "${stores.config}" keys it honours (all optional):\n`);

@@ -11,12 +11,16 @@ export async function loadConfigFile(
   env: NodeJS.ProcessEnv = process.env,
   onWarning?: (message: string) => void,
 ): Promise<Settings> {
-  let text: string;
+  const text = await readConfigText(file);
+  return loadSettings(text, { source: file, env, ...(onWarning ? { onWarning } : {}) });
+}
+
+/** The file's text; an unreadable file is a {@link ConfigError} naming it and the cause. */
+export async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError(file, [`cannot read the file (${code})`]);
   }
-  return loadSettings(text, { source: file, env, ...(onWarning ? { onWarning } : {}) });
 }

@@ -4,7 +4,8 @@
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../core/log.ts';
-import { placeholderSecretKeys, secretValues } from '../core/settings/placeholders.ts';
+import { placeholderPolicy } from '../core/settings/placeholder-policy.ts';
+import { secretValues } from '../core/settings/placeholders.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { createConsoleLogger } from '../node/console-log.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
@@ -27,20 +28,10 @@ export interface ServeOptions {
 
 /** Refuses sample secrets outside `--dev`; in dev, says so loudly. Returns false to refuse. */
 export function checkPlaceholders(settings: Settings, dev: boolean, log: Logger): boolean {
-  const keys = placeholderSecretKeys(settings);
-  if (keys.length === 0) return true;
-  if (!dev) {
-    log.error(
-      `refusing to start: placeholder secrets in ${keys.join(', ')}. ` +
-        'Set real values (or pass --dev for local development only).',
-    );
-    return false;
-  }
-  log.warn(
-    `!!! DEVELOPMENT MODE: placeholder secrets in ${keys.join(', ')}. ` +
-      'Anyone can forge signed URLs and credentials. Never expose this server publicly. !!!',
-  );
-  return true;
+  const policy = placeholderPolicy(settings, dev);
+  if (policy.verdict === 'refused') log.error(`refusing to start: ${policy.message}`);
+  if (policy.verdict === 'allowed') log.warn(policy.message);
+  return policy.verdict !== 'refused';
 }
 
 export async function serve(options: ServeOptions): Promise<number> {

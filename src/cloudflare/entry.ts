@@ -1,14 +1,14 @@
 /**
  * The Worker entry module (`main` in wrangler.toml points at its bundle). The build
- * (src/build/worker.ts) replaces `__TRUSTED_SERVER_CONFIG__` with the settings it resolved and
- * validated from the TOML file, so nothing is parsed per request.
+ * (src/build/worker.ts) replaces `TRUSTED_SERVER_EMBEDDED` with the settings it validated from
+ * the TOML file, in the shared edge format (src/edge/embedded-settings.ts).
  */
-import type { EmbeddedConfig } from './embedded-settings.ts';
+import type { WorkerEmbeddedSettings } from './embedded-settings.ts';
 import { createWorker } from './worker.ts';
 
-declare const __TRUSTED_SERVER_CONFIG__: EmbeddedConfig;
+declare const TRUSTED_SERVER_EMBEDDED: WorkerEmbeddedSettings;
 
-export default createWorker(__TRUSTED_SERVER_CONFIG__);
+export default createWorker(TRUSTED_SERVER_EMBEDDED);
 
 // The store's Durable Object class: wrangler.toml binds it as TS_KV, and the runtime finds the
 // class among the entry module's exports.

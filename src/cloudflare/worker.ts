@@ -1,13 +1,14 @@
 /**
  * The Worker: embedded settings + Worker secrets → one core app per isolate, built on the first
- * request (secrets live in `env`, which only requests see) and reused for every later one.
+ * request (secrets live in `env`, which only requests see) and reused for every later one. No TTL:
+ * secrets and vars change only with a new deployment, which starts new isolates.
  */
 import { createApp, type App } from '../core/app.ts';
-import { TsError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { serveSafely } from '../core/serve-safely.ts';
-import { placeholderSecretKeys } from '../core/settings/placeholders.ts';
-import { reviveSettings, type EmbeddedConfig } from './embedded-settings.ts';
+import { createAppCache } from '../edge/app-cache.ts';
+import { reviveSettings } from '../edge/revive-settings.ts';
+import { workerSecrets, type WorkerEmbeddedSettings } from './embedded-settings.ts';
 import type { ExecutionContext, WorkerEnv } from './runtime.ts';
 import { consoleSink, requestContexts, workersRequestId, workersServices } from './services.ts';
 
@@ -23,35 +24,23 @@ export interface WorkerOptions {
   bootLog?: Logger;
 }
 
-export function createWorker(embedded: EmbeddedConfig, options: WorkerOptions = {}): WorkerHandler {
-  let app: App | undefined;
+export function createWorker(
+  embedded: WorkerEmbeddedSettings,
+  options: WorkerOptions = {},
+): WorkerHandler {
   const bootLog = options.bootLog ?? createLogger({ level: 'info', sink: consoleSink });
-
-  const appFor = (env: WorkerEnv): App => {
-    if (app) return app;
-    const settings = reviveSettings(embedded, env);
+  const apps = createAppCache((env: WorkerEnv): App => {
+    const { settings, warning } = reviveSettings(embedded, workerSecrets(env));
     const services = workersServices(settings, env);
-    const placeholders = placeholderSecretKeys(settings);
-    if (placeholders.length > 0) {
-      if (!embedded.dev) {
-        throw new TsError(
-          'configuration',
-          `refusing to serve: placeholder secrets in ${placeholders.join(', ')} (set real Worker secrets)`,
-        );
-      }
-      services.log.warn(
-        `!!! DEVELOPMENT BUILD: placeholder secrets in ${placeholders.join(', ')}. Never deploy this. !!!`,
-      );
-    }
-    app = createApp(settings, services);
-    return app;
-  };
+    if (warning !== undefined) services.log.warn(warning);
+    return createApp(settings, services);
+  });
 
   return {
     fetch: (request, env, ctx) => {
       requestContexts.set(request, ctx);
       return serveSafely(request, {
-        appFor: () => appFor(env),
+        appFor: () => apps.get(env),
         log: bootLog,
         requestId: workersRequestId(request),
       });

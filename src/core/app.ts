@@ -9,6 +9,7 @@
  * is decided here, at creation.
  */
 import { compileBasicAuth, unauthorizedError } from './auth/basic-auth.ts';
+import { useBytePrimitives } from './bytes/byte-primitives.ts';
 import { errorResponse, toTsError, TsError } from './errors.ts';
 import { createFinalizer } from './finalize.ts';
 import {
@@ -48,6 +49,7 @@ export type App = ((request: Request) => Promise<Response>) & {
 };
 
 export function createApp(settings: Settings, services: PlatformServices): App {
+  useBytePrimitives(services.bytes);
   const hosts = buildHostMatcher(settings);
   const trusted = buildTrustedProxies(settings);
   const proxyOnlyHeaders = buildProxyOnlyHeaders(settings);

@@ -3,6 +3,7 @@
  * it needs from the runtime arrives here.
  */
 import type { ByteSinkFactory } from './byte-sink.ts';
+import type { BytePrimitives } from './bytes/byte-primitives.ts';
 import type { HtmlEngine } from './html/index.ts';
 import type { DeviceSignals } from './device/device-signals.ts';
 import type { Logger } from './log.ts';
@@ -173,4 +174,10 @@ export interface PlatformServices {
    * edge platforms isolate requests and leave it out.
    */
   admit?(signal: AbortSignal): WorkPermit | Promise<WorkPermit>;
+  /**
+   * Optional: faster byte search and byte-string conversion for the HTML engine and the
+   * rewriters, answering exactly as the standard ones (Node: Buffer's). Applied when the app is
+   * created (src/core/bytes/byte-primitives.ts); the edges leave it out and run the standard ones.
+   */
+  bytes?: BytePrimitives;
 }

@@ -20,8 +20,6 @@ import { originTimeOf } from '../core/request-timing.ts';
 import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { KvStore } from '../core/store/kv.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
-import { installNodeByteSearch } from './byte-search.ts';
-import { installNodeByteStrings } from './byte-strings.ts';
 import { createNodeServices } from './services.ts';
 import { errorCodeOf, nodeFetchError } from './fetch-failure.ts';
 import { writeRawResponse } from './raw-response.ts';
@@ -52,8 +50,6 @@ export interface RunningServer {
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   const limits = settings.server;
-  installNodeByteSearch();
-  installNodeByteStrings();
   const platform = await createNodeServices(settings, log, options.kv ? { kv: options.kv } : {});
   const { services, connections } = platform;
   const app = createApp(settings, services);

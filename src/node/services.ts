@@ -1,7 +1,7 @@
 /**
  * Every platform capability the Node adapter gives core, built in one place: the origin and
  * third-party fetchers, compression, the client connection, geo, the store, background work, the
- * clocks and the page permits. `close()` releases what they hold, after the server has stopped.
+ * clocks, the page permits and the faster byte primitives. `close()` releases what they hold, after the server has stopped.
  */
 import { userAgentSignals } from '../core/device/device-signals.ts';
 import { createConfiguredGeo } from '../core/geo/configured-geo.ts';
@@ -10,6 +10,7 @@ import type { ClientConnection, PlatformServices } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import type { KvStore } from '../core/store/kv.ts';
 import { BackgroundWork } from './background-work.ts';
+import { nodeBytePrimitives } from './byte-primitives.ts';
 import { nodeCodecs } from './codecs.ts';
 import { openGeoDatabases } from './mmdb-geo.ts';
 import { createOriginFetch } from './origin-fetch.ts';
@@ -85,6 +86,7 @@ export async function createNodeServices(
     now: () => Date.now(),
     monotonic: () => performance.now(),
     admit: (signal) => permits.acquire(signal),
+    bytes: nodeBytePrimitives,
   };
   return {
     services,

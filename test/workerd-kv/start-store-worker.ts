@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from '../../src/build/project-root.ts';
 import { compatibilityDate, freePort } from '../../src/build/workerd.ts';
+import { EMBEDDED_SETTINGS_GLOBAL } from '../../src/edge/embedded-settings.ts';
 
 export interface StoreWorker {
   url: string;
@@ -39,7 +40,7 @@ export async function startStoreWorker(): Promise<StoreWorker> {
       target: 'es2022',
       external: ['cloudflare:*'],
       // The production entry's embedded settings; only its Durable Object export is used here.
-      define: { __TRUSTED_SERVER_CONFIG__: 'null' },
+      define: { [EMBEDDED_SETTINGS_GLOBAL]: 'null' },
       logLevel: 'warning',
     });
   await Promise.all([

@@ -6,8 +6,8 @@
  * so URL and host matching is unchanged.
  *
  * The standard conversion (`String.fromCharCode` over slices, a char-code loop back) is what the
- * edges run; a platform may install a faster one with the same results once, at start-up — Node
- * installs Buffer's latin1 codec, a copy each way (src/node/byte-strings.ts).
+ * edges run; a platform may supply a faster one with the same results in its services' `bytes`
+ * (byte-primitives.ts) — Node gives Buffer's latin1 codec, a copy each way (src/node/byte-primitives.ts).
  */
 export interface ByteStringCodec {
   toByteString(bytes: Uint8Array): string;
@@ -42,7 +42,10 @@ export function fromByteString(text: string): Uint8Array {
   return codec.fromByteString(text);
 }
 
-/** Replaces the conversion for the whole process; it must answer exactly as the standard one. */
+/**
+ * Replaces the conversion for the whole process; it must answer exactly as the standard one.
+ * Called by `createApp` with the services' `bytes` (byte-primitives.ts), and by tests.
+ */
 export function installByteStrings(replacement: ByteStringCodec | undefined): void {
   codec = replacement ?? standard;
 }

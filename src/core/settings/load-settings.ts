@@ -9,20 +9,13 @@ import { ParseContext, type Issue } from './schema.ts';
 import { featureWarnings } from './feature-status.ts';
 import { settingsSchema, type Settings } from './settings-schema.ts';
 import { locateKeyLines } from './key-lines.ts';
+import { ConfigError } from './config-error.ts';
+import { deepFreeze } from './deep-freeze.ts';
 
 export type { Settings } from './settings-schema.ts';
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-
-  constructor(source: string, problems: readonly string[]) {
-    super(
-      `invalid configuration in ${source}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
-    );
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+// Re-exported: most callers meet them here, beside the loader.
+export { ConfigError, deepFreeze };
 
 export interface LoadOptions {
   /** Name used in messages, usually the file path. */
@@ -89,15 +82,4 @@ function lineFor(path: string, lines: ReadonlyMap<string, number>): number | und
     candidate = cut === -1 ? '' : candidate.slice(0, cut);
   }
   return undefined;
-}
-
-/** Freezes settings all the way down, so no request can change them for the next. */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    // A RegExp keeps `lastIndex` as a writable own property; leave it alone.
-    if (value instanceof RegExp) return value;
-    Object.freeze(value);
-    for (const entry of Object.values(value)) deepFreeze(entry);
-  }
-  return value;
 }

@@ -7,10 +7,10 @@ import { KVStore } from 'fastly:kv-store';
 import type { Logger } from '../../core/log.ts';
 import type { KvStore } from '../../core/store/kv.ts';
 import { createFastlyKv, type FastlyKvApi } from '../kv-store-kv.ts';
-import type { EmbeddedSettings } from '../settings/embedded.ts';
+import type { FastlyEmbeddedSettings } from '../settings/embedded.ts';
 
-export function openKv(embedded: EmbeddedSettings, log: Logger): KvStore | undefined {
-  const name = embedded.stores.kv;
+export function openKv(embedded: FastlyEmbeddedSettings, log: Logger): KvStore | undefined {
+  const name = embedded.platform.stores.kv;
   if (name === null) return undefined;
   let store: FastlyKvApi;
   try {

@@ -3,48 +3,28 @@
  *
  * Top-level code runs once, at build time (the runtime snapshots the initialised module), so only
  * what needs no host call happens here. Per sandbox, the first request reads the Secret Store and
- * Config Store and builds the app (app-cache.ts); with reusable sandboxes later requests share it.
+ * Config Store and builds the app (src/edge/app-cache.ts); with reusable sandboxes later requests
+ * share it, and Config Store changes reach a long-lived sandbox within APP_TTL_MS.
  */
-import { env } from 'fastly:env';
 import { setReusableSandboxOptions } from 'fastly:experimental';
-import { getGeolocationForIpAddress } from 'fastly:geolocation';
-import { HTMLRewritingStream } from 'fastly:html-rewriter';
 import { createApp, type App } from '../../core/app.ts';
-import { builtinHtmlEngine } from '../../core/html/index.ts';
-import { createLogger, type Logger, type LogLevel } from '../../core/log.ts';
 import { serveSafely } from '../../core/serve-safely.ts';
-import type { ClientConnection, PlatformServices } from '../../core/services.ts';
-import { secretValues } from '../../core/settings/placeholders.ts';
-import { withUpstreamPolicy } from '../../core/upstream/upstream-fetch.ts';
+import { createAppCache } from '../../edge/app-cache.ts';
 import { withoutBrotli } from '../accept-encoding.ts';
-import { createAppCache } from '../app-cache.ts';
+import { ensureSignal } from '../client-info.ts';
+import type { FastlyEmbeddedSettings } from '../settings/embedded.ts';
+import { resolveFastlySettings } from '../settings/resolve.ts';
 import {
-  connectionOf,
-  deviceSignalsOfClient,
-  ensureSignal,
-  safeGeoLookup,
-  type FastlyClient,
-} from '../client-info.ts';
-import { fastlyCodecs } from '../codecs.ts';
-import { fastlyHtmlEngine } from '../html-engine.ts';
-import type { EmbeddedSettings } from '../settings/embedded.ts';
-import { resolveSettings } from '../settings/resolve.ts';
-import { fastlyOriginFetch } from './origin-fetch.ts';
-import { fastlyUpstreamTransport } from './upstream-fetch.ts';
-import { openKv } from './kv.ts';
-import { openRateLimiter } from './rate-limiter.ts';
+  consoleLogger,
+  fastlyServices,
+  recordRequest,
+  traceId,
+  type FetchEvent,
+} from './services.ts';
 import { readStores } from './stores.ts';
 
-/** Inlined by src/build/fastly-package.ts (esbuild `define`): the validated config, secrets removed. */
-declare const TRUSTED_SERVER_EMBEDDED: EmbeddedSettings;
-
-interface FetchEvent {
-  readonly request: Request;
-  readonly client: FastlyClient;
-  respondWith(response: Response | Promise<Response>): void;
-  /** Keeps the sandbox alive for work after the response. */
-  waitUntil(promise: Promise<unknown>): void;
-}
+/** Inlined by src/build/fastly-package.ts (esbuild `define`), in the shared edge format. */
+declare const TRUSTED_SERVER_EMBEDDED: FastlyEmbeddedSettings;
 
 interface FastlyGlobal {
   addEventListener(type: 'fetch', listener: (event: FetchEvent) => void): void;
@@ -54,66 +34,20 @@ interface FastlyGlobal {
 const APP_TTL_MS = 60_000;
 
 const embedded = TRUSTED_SERVER_EMBEDDED;
-const connections = new WeakMap<Request, ClientConnection>();
-const events = new WeakMap<Request, FetchEvent>();
-const clients = new WeakMap<Request, FastlyClient>();
-
-function consoleLogger(level: LogLevel, secrets: readonly string[] = []): Logger {
-  return createLogger({
-    level,
-    secrets,
-    // Fastly's log tail shows stdout and stderr; a named endpoint needs `fastly:logger`.
-    sink: (line, lineLevel) =>
-      lineLevel === 'warn' || lineLevel === 'error' ? console.error(line) : console.log(line),
-  });
-}
-
 const bootLog = consoleLogger('info');
 
-const htmlEngine = fastlyHtmlEngine(() => new HTMLRewritingStream(), builtinHtmlEngine);
-
 async function buildApp(): Promise<App> {
-  const settings = resolveSettings(embedded, await readStores(embedded));
-  const log = consoleLogger(settings.logging.level, secretValues(settings));
-  const services: PlatformServices = {
-    fetchOrigin: fastlyOriginFetch,
-    codecs: fastlyCodecs,
-    htmlEngine,
-    connection: (request) => connections.get(request) ?? { remoteAddress: '', tls: true },
-    geo: (request) =>
-      safeGeoLookup(getGeolocationForIpAddress, connections.get(request)?.remoteAddress ?? ''),
-    deviceSignals: (request) =>
-      deviceSignalsOfClient(clients.get(request), request.headers.get('user-agent')),
-    log,
-    requestId: traceId,
-    now: () => Date.now(),
-    monotonic: () => performance.now(),
-    fetchUpstream: withUpstreamPolicy(fastlyUpstreamTransport),
-    kv: openKv(embedded, log),
-    rateLimiter: openRateLimiter(),
-    waitUntil: (request, work) => {
-      const event = events.get(request);
-      const logged = work.catch((error: unknown) =>
-        log.warn('background work failed', { error: (error as Error).message }),
-      );
-      if (event) event.waitUntil(logged);
-    },
-  };
+  const { settings, warning } = resolveFastlySettings(embedded, await readStores(embedded));
+  const services = fastlyServices(settings, embedded);
+  if (warning !== undefined) services.log.warn(warning);
   return createApp(settings, services);
 }
 
-const apps = createAppCache(buildApp, APP_TTL_MS, () => Date.now());
-
-/** Fastly's id for the request being handled (one at a time per sandbox), as in its own logs. */
-function traceId(): string | undefined {
-  return env('FASTLY_TRACE_ID') || undefined;
-}
+const apps = createAppCache<void, App>(buildApp, { ttlMs: APP_TTL_MS });
 
 function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
-  connections.set(request, connectionOf(event.client, request.url));
-  clients.set(request, event.client);
-  events.set(request, event);
+  recordRequest(request, event);
   return serveSafely(request, { appFor: () => apps.get(), log: bootLog, requestId: traceId() });
 }
 

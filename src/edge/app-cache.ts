@@ -1,0 +1,50 @@
+/**
+ * One app per isolate or sandbox, shared by every edge entry. Building needs what only a request
+ * can reach (Worker secrets arrive in `env`; Fastly's Secret and Config Stores are readable only
+ * while handling a request), so the first request builds it and later ones share it. A failed
+ * build is not cached: the next request tries again, and its error is answered like any other.
+ * Concurrent callers share one build. With `ttlMs` the app is rebuilt after that long, so values
+ * read at run time (Fastly's Config Store) reach a long-lived sandbox; without it the app lives as
+ * long as the isolate.
+ */
+export interface AppCache<Input, T> {
+  /** The cached app (synchronously, the hot path), or the build it is waiting for. */
+  get(input: Input): T | Promise<T>;
+}
+
+export interface AppCacheOptions {
+  /** Rebuild after this many milliseconds; absent: never. */
+  ttlMs?: number;
+  /** Epoch milliseconds; only asked when there is a TTL. */
+  now?: () => number;
+}
+
+export function createAppCache<Input, T>(
+  build: (input: Input) => T | Promise<T>,
+  options: AppCacheOptions = {},
+): AppCache<Input, T> {
+  const { ttlMs } = options;
+  const now = options.now ?? (() => Date.now());
+  let current: { value: T; builtAt: number } | undefined;
+  let pending: Promise<T> | undefined;
+  const fresh = (entry: { builtAt: number }) =>
+    ttlMs === undefined || now() - entry.builtAt < ttlMs;
+  return {
+    get(input) {
+      if (current && fresh(current)) return current.value;
+      // Through a promise, so a build that throws synchronously rejects like one that fails later.
+      pending ??= new Promise<T>((resolve) => resolve(build(input))).then(
+        (value) => {
+          current = { value, builtAt: ttlMs === undefined ? 0 : now() };
+          pending = undefined;
+          return value;
+        },
+        (error: unknown) => {
+          pending = undefined;
+          throw error;
+        },
+      );
+      return pending;
+    },
+  };
+}

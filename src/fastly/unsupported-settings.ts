@@ -1,0 +1,24 @@
+/**
+ * The settings Fastly Compute cannot honour, in one place; `build --target fastly` refuses the
+ * errors and prints the warnings (src/fastly/settings/embed.ts).
+ */
+import type { UnsupportedSetting } from '../core/settings/unsupported-settings.ts';
+
+export const FASTLY_UNSUPPORTED: readonly UnsupportedSetting[] = [
+  {
+    key: 'proxy.certificate_check',
+    severity: 'error',
+    why:
+      'must be true on Fastly Compute — the platform always validates origin certificates ' +
+      '(give the origin a publicly trusted certificate)',
+    check: (settings) => !settings.proxy.certificate_check,
+  },
+  {
+    key: 'geo.mode',
+    severity: 'warning',
+    why:
+      "is read by the Node adapter only; Fastly Compute takes the client's location from " +
+      "Fastly's geolocation",
+    check: (settings) => settings.geo.mode !== 'none',
+  },
+];
