@@ -19,7 +19,7 @@ import { gitCommit, ROOT, sleep } from '../bench/processes.ts';
 import { startTrustedServer } from '../bench/servers.ts';
 import { soakChart } from './chart.ts';
 import { startLoad } from './load.ts';
-import { readMemory, usageLines } from './memory.ts';
+import { forcedGcReading, readMemory, usageLines, type MemoryReading } from './memory.ts';
 import { parseSoakOptions, USAGE, type SoakOptions } from './options.ts';
 import {
   addErrors,
@@ -72,7 +72,13 @@ async function soak(options: SoakOptions): Promise<void> {
       throw new Error(`the server (pid ${server.pid}) died:\n${server.output()}`);
     }
   };
-  const take = (phase: Phase, seconds: number, rps: number, errors: Record<string, number>) => {
+  const take = (
+    phase: Phase,
+    seconds: number,
+    rps: number,
+    errors: Record<string, number>,
+    reading: MemoryReading = readMemory(server.pid, usageFile),
+  ) => {
     alive();
     const sample: Sample = {
       t: (performance.now() - loadStart) / 1000,
@@ -80,7 +86,7 @@ async function soak(options: SoakOptions): Promise<void> {
       rps,
       seconds,
       errors,
-      memory: readMemory(server.pid, usageFile),
+      memory: reading,
     };
     samples.push(sample);
     const m = sample.memory;
@@ -132,8 +138,8 @@ async function soak(options: SoakOptions): Promise<void> {
       take('idle', options.sample, 0, {});
       if (!collected && sinceEnd >= (options.idle * 1000) / 2) {
         collected = true;
-        await forcedGc(server.pid, usageFile);
-        take('idle', 0, 0, {});
+        const reading = await forcedGc(server.pid, usageFile);
+        take('idle', 0, 0, {}, reading);
       }
     }
   } finally {
@@ -172,16 +178,21 @@ async function soak(options: SoakOptions): Promise<void> {
   process.stdout.write(`\nwrote ${json}\n      ${svg}\n`);
 }
 
-/** Asks the server's preload for a full GC and waits (up to 10 s) for the line it writes. */
-async function forcedGc(pid: number, usageFile: string): Promise<void> {
+/**
+ * Asks the server's preload for a full GC and waits (up to 10 s) for the line it writes: the
+ * reading right after the GC, or undefined if none came.
+ */
+async function forcedGc(pid: number, usageFile: string): Promise<MemoryReading | undefined> {
   const before = usageLines(usageFile);
   process.kill(pid, 'SIGUSR2');
   const deadline = performance.now() + 10_000;
   while (performance.now() < deadline) {
     await sleep(100);
-    if (usageLines(usageFile) > before && readMemory(pid, usageFile).gc) return;
+    const reading = forcedGcReading(pid, usageFile, before);
+    if (reading) return reading;
   }
   progress('note: no forced-GC line from the server within 10 s');
+  return undefined;
 }
 
 const options = parse();

@@ -45,8 +45,39 @@ function newestUsage(file: string): UsageLine | undefined {
   }
 }
 
+/**
+ * The reading a forced GC wrote, if one was written after the first `after` lines: looked for among
+ * all the new lines, not only the newest, since the preload's per-second line may follow it
+ * before a busy harness looks.
+ */
+export function forcedGcReading(
+  pid: number,
+  usageFile: string,
+  after: number,
+): MemoryReading | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(usageFile, 'utf8').split('\n').slice(after, -1);
+  } catch {
+    return undefined;
+  }
+  for (const line of lines) {
+    let usage: UsageLine;
+    try {
+      usage = JSON.parse(line) as UsageLine;
+    } catch {
+      continue;
+    }
+    if (usage.gc === true) return readingOf(pid, usage);
+  }
+  return undefined;
+}
+
 export function readMemory(pid: number, usageFile: string): MemoryReading {
-  const usage = newestUsage(usageFile);
+  return readingOf(pid, newestUsage(usageFile));
+}
+
+function readingOf(pid: number, usage: UsageLine | undefined): MemoryReading {
   return {
     rss: rssBytes(pid),
     heapUsed: usage?.heapUsed ?? Number.NaN,
