@@ -21,7 +21,8 @@ import { nativeHtmlEngine } from './native-html.ts';
 import { workersOriginFetch } from './origin-fetch.ts';
 import type { ExecutionContext, IncomingCf, WorkerEnv } from './runtime.ts';
 import { rateLimiterFromBindings, storeFromBindings } from './stores/store-binding.ts';
-import { withUpstreamPolicy, type UpstreamTransport } from '../core/upstream/upstream-fetch.ts';
+import { workersUpstreamTransport } from './upstream-fetch.ts';
+import { withUpstreamPolicy } from '../core/upstream/upstream-fetch.ts';
 
 const cfOf = (request: Request) => (request as { cf?: IncomingCf }).cf;
 
@@ -70,10 +71,6 @@ export function workersGeo(request: Request): GeoInfo | null {
 
 /** Each request's execution context, for `waitUntil` (services are built once per isolate). */
 export const requestContexts = new WeakMap<Request, ExecutionContext>();
-
-/** Workers' `fetch` takes a signal and never follows a redirect with `redirect: 'manual'`. */
-const workersUpstreamTransport: UpstreamTransport = (request, options) =>
-  fetch(request, { signal: options.signal, redirect: 'manual' });
 
 /** JSON lines to the console: Workers Logs and `wrangler tail` show warn/error as errors. */
 export function consoleSink(line: string, level: LogLevel): void {

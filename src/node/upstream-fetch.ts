@@ -4,12 +4,22 @@
  * parties never share the origin's connection pool, timeouts or `origin_address`.
  */
 import { Agent, fetch as undiciFetch } from 'undici';
+import { describeDecodedBody } from '../core/upstream/decoded-body.ts';
 import { withUpstreamPolicy, type UpstreamFetch } from '../core/upstream/upstream-fetch.ts';
 
 export interface UpstreamFetcher {
   fetch: UpstreamFetch;
   close(): Promise<void>;
 }
+
+const UNDICI_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
+
+/**
+ * undici's fetch decodes up to five stacked codings when it knows every one of them; with one it
+ * does not know, it decodes none and the body comes as sent.
+ */
+const decodedByUndici = (codings: readonly string[]) =>
+  codings.length <= 5 && codings.every((coding) => UNDICI_CODINGS.has(coding));
 
 export function createUpstreamFetch(): UpstreamFetcher {
   const agents = {
@@ -26,17 +36,14 @@ export function createUpstreamFetch(): UpstreamFetcher {
       dispatcher: options.verifyCertificate ? agents.verified : agents.unverified,
       ...(request.body === null ? {} : { duplex: 'half' as const }),
     });
-    // undici's fetch decodes gzip/deflate/br bodies: the headers that describe the wire go.
-    const headers = new Headers([...response.headers]);
-    if (headers.has('content-encoding')) {
-      headers.delete('content-encoding');
-      headers.delete('content-length');
-    }
-    return new Response(response.body as ReadableStream<Uint8Array> | null, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
+    return describeDecodedBody(
+      new Response(response.body as ReadableStream<Uint8Array> | null, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: [...response.headers],
+      }),
+      decodedByUndici,
+    );
   });
   return {
     fetch,

@@ -5,30 +5,24 @@
  * SQLite storage in a temporary directory, the KV binding pointed at the service.
  * Resolves to null, with the reason, when workerd cannot run on this machine.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from '../../src/build/project-root.ts';
 import { compatibilityDate, freePort } from '../../src/build/workerd.ts';
 import { EMBEDDED_SETTINGS_GLOBAL } from '../../src/edge/embedded-settings.ts';
+import {
+  serveWorkerd,
+  workerdUnavailable,
+  type RunningTestWorker,
+} from '../helpers/workerd-process.ts';
 
-export interface StoreWorker {
-  url: string;
-  close(): Promise<void>;
-}
+export type { RunningTestWorker as StoreWorker } from '../helpers/workerd-process.ts';
 
-const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
+export { workerdUnavailable };
 
-export function workerdUnavailable(): string | undefined {
-  const probe = spawnSync(WORKERD, ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined) return `workerd cannot start: ${probe.error.message}`;
-  if (probe.status !== 0) return `workerd --version exited ${probe.status}: ${probe.stderr}`;
-  return undefined;
-}
-
-export async function startStoreWorker(): Promise<StoreWorker> {
+export async function startStoreWorker(): Promise<RunningTestWorker> {
   const dir = await mkdtemp(join(tmpdir(), 'ts-kv-workerd-'));
   const bundle = (name: string, entry: string) =>
     build({
@@ -85,41 +79,5 @@ const backend :Workerd.Worker = (
 );
 `,
   );
-  const child = spawn(WORKERD, ['serve', 'config.capnp'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (data: Buffer) => (output = (output + data.toString()).slice(-8000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await close();
-      throw new Error(`workerd exited (${child.exitCode}) before serving:\n${output}`);
-    }
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(`workerd did not answer within 20 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url, close };
+  return serveWorkerd(dir, port);
 }

@@ -4,15 +4,21 @@
  * comes from its settings, so timeouts derived from each call's deadline would register a new
  * backend per request (upstream's #865). The deadline itself is core's, raced against this fetch.
  * Fastly always verifies certificates of named hosts.
+ *
+ * Fastly's `fetch` decodes nothing unless asked: it is asked to decode gzip (the one coding it
+ * can), so the size cap counts decoded bytes as on the other platforms; br and the rest arrive as
+ * sent, their `Content-Encoding` kept.
  */
 import { Backend } from 'fastly:backend';
 import type { OriginTimeouts } from '../../core/services.ts';
+import { describeDecodedBody } from '../../core/upstream/decoded-body.ts';
 import type { UpstreamTransport } from '../../core/upstream/upstream-fetch.ts';
 import { backendConfigFor } from '../backend-options.ts';
 
 interface FastlyRequestInit extends RequestInit {
   backend: Backend;
   cacheOverride: 'pass';
+  fastly: { decompressGzip: boolean };
 }
 
 const UPSTREAM_TIMEOUTS: OriginTimeouts = {
@@ -24,7 +30,10 @@ const UPSTREAM_TIMEOUTS: OriginTimeouts = {
 
 const backends = new Map<string, Backend>();
 
-export const fastlyUpstreamTransport: UpstreamTransport = (request) => {
+const decodedByFastly = (codings: readonly string[]) =>
+  codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip');
+
+export const fastlyUpstreamTransport: UpstreamTransport = async (request) => {
   const url = new URL(request.url);
   const config = backendConfigFor(url, { timeouts: UPSTREAM_TIMEOUTS, verifyCertificate: true });
   const name = config.name.replace(/^ts_origin_/, 'ts_upstream_');
@@ -33,6 +42,11 @@ export const fastlyUpstreamTransport: UpstreamTransport = (request) => {
     backend = new Backend({ ...config, name });
     backends.set(name, backend);
   }
-  const init: FastlyRequestInit = { backend, cacheOverride: 'pass' };
-  return fetch(request, init);
+  const init: FastlyRequestInit = {
+    backend,
+    cacheOverride: 'pass',
+    fastly: { decompressGzip: true },
+  };
+  // If Fastly already dropped the wire's headers on decoding, this changes nothing.
+  return describeDecodedBody(await fetch(request, init), decodedByFastly);
 };
