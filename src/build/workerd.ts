@@ -109,7 +109,46 @@ const worker :Workerd.Worker = (
 `;
 }
 
-async function healthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
+/**
+ * `workerd serve config.capnp` in `dir` (which it removes on close), waiting until `readyPath`
+ * answers 2xx: shared by `dev`, the shared suite and the test workers.
+ */
+export async function serveWorkerdDir(options: {
+  dir: string;
+  url: string;
+  readyPath: string;
+  env?: NodeJS.ProcessEnv;
+  stdio?: 'pipe' | 'inherit' | 'ignore';
+}): Promise<{ child: ChildProcess; close: () => Promise<void> }> {
+  const stdio = options.stdio ?? 'pipe';
+  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], {
+    cwd: options.dir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', stdio, stdio],
+  });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
+  child.stderr?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(options.dir, { recursive: true, force: true });
+  };
+  try {
+    await ready(`${options.url}${options.readyPath}`, child, () => output);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { child, close };
+}
+
+async function ready(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -117,7 +156,7 @@ async function healthy(url: string, child: ChildProcess, output: () => string): 
     }
     try {
       // Bounded: whatever else might hold the port must not stall the wait.
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
       if (response.ok) return;
     } catch {
@@ -125,7 +164,7 @@ async function healthy(url: string, child: ChildProcess, output: () => string): 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`workerd did not answer ${url}/health within 20 s:\n${output()}`);
+  throw new Error(`workerd did not answer ${url} within 20 s:\n${output()}`);
 }
 
 export async function startWorkerd(options: WorkerdOptions): Promise<RunningWorkerd> {
@@ -151,32 +190,14 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
     const value = secretAt(options.settings, key);
     if (value !== undefined) secrets[name] = value;
   }
-  const stdio = options.stdio ?? 'pipe';
-  const child = spawn(join(ROOT, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], {
-    cwd: dir,
-    env: { ...process.env, ...secrets },
-    stdio: ['ignore', stdio, stdio],
-  });
-  let output = '';
-  child.stdout?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
-  child.stderr?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
   const url = `http://${address}`;
-  try {
-    await healthy(url, child, () => output);
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  const { child, close } = await serveWorkerdDir({
+    dir,
+    url,
+    readyPath: '/health',
+    env: secrets,
+    ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
+  });
   return { url, port, child, close };
 }
 
