@@ -67,6 +67,15 @@ describe('Node services', () => {
     );
   });
 
+  it('never echoes a Redis URL, which may hold a password', () => {
+    assert.throws(
+      () => testSettings(undefined, '[store]\nurl = "redis://:pa/ss-w0rd@host:bad"\n'),
+      (error: unknown) =>
+        /store\.url: must be a redis:\/\/ or rediss:\/\/ URL \(value hidden/.test(String(error)) &&
+        !String(error).includes('pa/ss-w0rd'),
+    );
+  });
+
   it('`:memory:` gives a store that keeps nothing', async () => {
     const settings = testSettings(undefined, '[store]\npath = ":memory:"\n');
     const platform = await createNodeServices(settings, capturingLog().log);

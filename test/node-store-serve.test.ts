@@ -5,13 +5,14 @@
  * path down with it.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { redisSkip, startRedis, type TestRedis } from './helpers/redis.ts';
-import { runServeToExit, startServeProcess } from './helpers/serve-process.ts';
+import { BIN, runServeToExit, startServeProcess } from './helpers/serve-process.ts';
 import { baseToml } from './helpers/settings.ts';
 
 describe('serve with [store]', () => {
@@ -64,6 +65,16 @@ describe('serve with [store]', () => {
       /refusing to start: \[store\] path \\"[^"]*not-a-db\.db\\": .*not a database/,
     );
     assert.doesNotMatch(result.output, /listening/);
+  });
+
+  it('config check prints a Redis URL redacted: it may hold a password', async () => {
+    const path = await config('check.toml', 'url = "redis://user:hunter3-password@127.0.0.1:6379"');
+    const result = spawnSync(process.execPath, [BIN, 'config', 'check', path], {
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /store/);
+    assert.doesNotMatch(result.stdout + result.stderr, /hunter3-password/);
   });
 
   it('refuses to start when Redis cannot be reached, naming [store] url without its password', async () => {

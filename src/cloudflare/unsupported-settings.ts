@@ -27,4 +27,10 @@ export const WORKER_UNSUPPORTED: readonly UnsupportedSetting[] = [
       '(request.cf)',
     check: (settings) => settings.geo.mode !== 'none',
   },
+  {
+    key: 'store',
+    severity: 'warning',
+    why: 'is read by the Node adapter only; a Worker keeps its state in the TS_KV Durable Object or TS_KV_NAMESPACE binding',
+    check: (settings) => settings.store.path !== undefined || settings.store.url !== undefined,
+  },
 ];

@@ -21,4 +21,10 @@ export const FASTLY_UNSUPPORTED: readonly UnsupportedSetting[] = [
       "Fastly's geolocation",
     check: (settings) => settings.geo.mode !== 'none',
   },
+  {
+    key: 'store',
+    severity: 'warning',
+    why: 'is read by the Node adapter only; a Fastly service keeps its state in the KV Store named by `build --kv-store`',
+    check: (settings) => settings.store.path !== undefined || settings.store.url !== undefined,
+  },
 ];

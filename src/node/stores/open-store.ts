@@ -20,7 +20,7 @@ export { StoreOpenError };
 export function openStore(settings: Settings['store'], log?: Logger): Promise<KvStore> {
   if (settings.url !== undefined) {
     return openRedisKv({
-      url: settings.url,
+      url: settings.url.reveal(),
       timeoutMs: settings.timeout_ms,
       ...(log ? { log } : {}),
     });
@@ -48,7 +48,7 @@ export async function openRateLimiter(
     return { limiter: createMemoryRateLimiter(), close: () => Promise.resolve() };
   }
   const limiter = await openRedisRateLimiter({
-    url: settings.url,
+    url: settings.url.reveal(),
     timeoutMs: settings.timeout_ms,
     ...(log ? { log } : {}),
   });

@@ -4,7 +4,7 @@
  * nothing to install, survives restarts, shared by the processes of one machine) or a Redis server
  * (`url`, when several machines share the state) — never both.
  */
-import { int, object, str } from '../schema.ts';
+import { int, object, secret, str } from '../schema.ts';
 
 /** Where the SQLite file goes when neither key is given, relative to the working directory. */
 export const DEFAULT_STORE_PATH = 'data/trusted-server.db';
@@ -12,13 +12,18 @@ export const DEFAULT_STORE_PATH = 'data/trusted-server.db';
 export const store = object({
   /** A SQLite file (created with its directory on first start), or `:memory:` to keep nothing. */
   path: str().optional(),
-  url: str()
-    .check((text) => {
+  /**
+   * A secret: a Redis URL usually carries a password, so it is never printed (`config check`,
+   * logs, errors) and an edge build keeps it out of the bundle.
+   */
+  url: secret()
+    .check((value) => {
       let url: URL;
       try {
-        url = new URL(text);
+        url = new URL(value.reveal());
       } catch {
-        return `must be a redis:// or rediss:// URL, got "${text.replace(/\/\/[^@/]*@/, '//…@')}"`;
+        // Never echo it: a password with a "/" would defeat any masking of a broken URL.
+        return 'must be a redis:// or rediss:// URL (value hidden: it may hold a password)';
       }
       if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
         return `must be a redis:// or rediss:// URL, got a ${url.protocol.slice(0, -1)}: URL`;
