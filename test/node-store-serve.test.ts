@@ -99,7 +99,15 @@ describe('serve with [store]', () => {
       await redis.stop();
     });
 
-    it('runs two instances on one Redis, and keeps serving pages while Redis is down', async () => {
+    it('exits, rather than hangs on its Redis connections, when its port is taken', async () => {
+      const path = await config('taken.toml', `url = "${redis.url}"\ntimeout_ms = 300`);
+      const takenPort = new URL(origin.url).port;
+      const result = await runServeToExit(['--config', path, '--port', takenPort], 15000);
+      assert.notEqual(result.code, 0);
+      assert.match(result.output, /EADDRINUSE|in use/);
+    });
+
+    it('starts two instances on one Redis, and keeps serving pages while Redis is down', async () => {
       const path = await config('redis.toml', `url = "${redis.url}"\ntimeout_ms = 300`);
       const first = await startServeProcess(['--config', path]);
       const second = await startServeProcess(['--config', path]);

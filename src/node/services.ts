@@ -56,10 +56,16 @@ export async function createNodeServices(
     settings.geo.mode === 'mmdb' ? await openGeoDatabases(settings.geo) : undefined,
   );
   const kv = options.kv ?? (await openStore(settings.store, log));
-  const rateLimiter = await openRateLimiter(
-    options.kv === undefined ? settings.store : { ...settings.store, url: undefined },
-    log,
-  );
+  let rateLimiter: Awaited<ReturnType<typeof openRateLimiter>>;
+  try {
+    rateLimiter = await openRateLimiter(
+      options.kv === undefined ? settings.store : { ...settings.store, url: undefined },
+      log,
+    );
+  } catch (error) {
+    await kv.close();
+    throw error;
+  }
   const origin = createOriginFetch();
   const upstream = createUpstreamFetch();
   const background = new BackgroundWork(log);
