@@ -30,6 +30,7 @@ export type UpstreamFetchCase =
   | 'redirect'
   | 'silent-host'
   | 'stalled-body'
+  | 'reset-body'
   | 'declared-too-large'
   | 'growing-body'
   | 'decoded-body'
@@ -62,6 +63,10 @@ function thirdParty(): Promise<TestOrigin> {
         res.end();
       } else if (path === '/silent') {
         // Never answers.
+      } else if (path === '/reset-body') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first bytes, then the connection goes');
+        setTimeout(() => res.socket?.destroy(), 20);
       } else if (path === '/stall-body') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first bytes');
@@ -191,6 +196,16 @@ export function upstreamFetchContract(
         const withCookie = await fetch(request, { ...OPTIONS, cookie: 'ts-ec=abc.def' });
         await withCookie.arrayBuffer();
         assert.equal(host.seen.at(-1)?.headers.cookie, 'ts-ec=abc.def');
+      },
+    );
+
+    test(
+      'reset-body',
+      'errors the body as upstream_failed when a host resets mid-body: never a raw platform error',
+      async () => {
+        const response = await fetch(new Request(`${host.url}/reset-body`), OPTIONS);
+        assert.equal(response.status, 200);
+        await assert.rejects(response.arrayBuffer(), isCode('upstream_failed'));
       },
     );
 

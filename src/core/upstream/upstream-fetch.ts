@@ -102,11 +102,10 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
       clearTimeout(timer);
       return response;
     }
-    const capped = response.body.pipeThrough(
-      byteCap(options.maxResponseBytes, url.host, () => clearTimeout(timer)),
-      { signal },
+    const guarded = guardedBody(response.body, options.maxResponseBytes, url.host, signal, () =>
+      clearTimeout(timer),
     );
-    return new Response(capped, {
+    return new Response(guarded, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -114,27 +113,73 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
   };
 }
 
-/** Passes bytes through, erroring once more than `cap` have gone by. */
-function byteCap(
+/**
+ * The body as the caller reads it: bytes pass through until `cap` is exceeded, and every way it
+ * can fail — the cap, the deadline or the caller's abort (even while no read is pending), a reset
+ * or a broken coding mid-body — errors it with a `TsError` of this module's codes, never a
+ * platform's raw error.
+ */
+function guardedBody(
+  source: ReadableStream<Uint8Array>,
   cap: number,
   host: string,
+  signal: AbortSignal,
   done: () => void,
-): TransformStream<Uint8Array, Uint8Array> {
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
   let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > cap) {
-        done();
-        controller.error(
-          new TsError('upstream_too_large', `${host} sent more than the cap of ${cap} bytes`),
-        );
-        return;
-      }
-      controller.enqueue(chunk);
+  let settled = false;
+  let onAbort: (() => void) | undefined;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    done();
+    return true;
+  };
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: TsError) => {
+    if (!settle()) return;
+    controller.error(error);
+    reader.cancel(error).catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        onAbort = () => fail(controller, failureOf(signal.reason, signal, host));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      },
+      async pull(controller) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          fail(controller, failureOf(error, signal, host));
+          return;
+        }
+        if (settled) return;
+        if (chunk.done) {
+          settle();
+          controller.close();
+          return;
+        }
+        seen += chunk.value.byteLength;
+        if (seen > cap) {
+          fail(
+            controller,
+            new TsError('upstream_too_large', `${host} sent more than the cap of ${cap} bytes`),
+          );
+          return;
+        }
+        controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        settle();
+        return reader.cancel(reason);
+      },
     },
-    flush: done,
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 function abortion(signal: AbortSignal): Promise<never> {
