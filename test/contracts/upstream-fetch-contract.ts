@@ -92,6 +92,10 @@ function thirdParty(): Promise<TestOrigin> {
           'content-length': String(body.length),
         });
         res.end(body);
+      } else if (path === '/gzip-trailing-comma') {
+        const body = zlib.gzipSync(Buffer.from('gzip text '.repeat(100)));
+        res.writeHead(200, { 'content-encoding': 'gzip,', 'content-length': String(body.length) });
+        res.end(body);
       } else if (path === '/custom-coding') {
         res.writeHead(200, { 'content-encoding': 'x-custom', 'content-length': '12' });
         res.end('\x01\x02custom\x03\x04\x05\x06');
@@ -287,6 +291,14 @@ export function upstreamFetchContract(
           new Uint8Array(await custom.arrayBuffer()),
           new Uint8Array(Buffer.from('\x01\x02custom\x03\x04\x05\x06', 'latin1')),
         );
+        // `gzip,` names an empty coding besides gzip: decoded or not, the headers must say which.
+        const comma = await fetch(new Request(`${host.url}/gzip-trailing-comma`), OPTIONS);
+        const commaBytes = Buffer.from(await comma.arrayBuffer());
+        if (comma.headers.get('content-encoding') === null) {
+          assert.equal(commaBytes.toString(), 'gzip text '.repeat(100));
+        } else {
+          assert.equal(zlib.gunzipSync(commaBytes).toString(), 'gzip text '.repeat(100));
+        }
         // Whether deflate is decoded is the platform's choice; saying so wrongly is not.
         const deflate = await fetch(new Request(`${host.url}/deflate`), OPTIONS);
         const bytes = Buffer.from(await deflate.arrayBuffer());

@@ -6,13 +6,17 @@
  * reads. A coding the platform left alone keeps its header, the bytes untouched.
  */
 
-/** The codings of a `Content-Encoding` value, lower-cased, outermost last. */
+/**
+ * The codings of a `Content-Encoding` value, lower-cased, outermost last. Empty entries are kept
+ * (`gzip,` is two codings, one of them unknown), as undici counts them: a platform that refuses
+ * to decode such a value must not have its header dropped here.
+ */
 export function contentCodings(value: string): string[] {
+  if (value.trim() === '') return [];
   return value
     .toLowerCase()
     .split(',')
-    .map((coding) => coding.trim())
-    .filter((coding) => coding !== '');
+    .map((coding) => coding.trim());
 }
 
 export function describeDecodedBody(
