@@ -55,21 +55,34 @@ describe('Fastly rate limiter', () => {
     clock.advance(30_000);
     assert.equal(await limiter.exceeded('batch:a', 2), true);
     clock.advance(30_001);
-    // The first two have left the window; the refused one at 30 s is still in it.
+    // The first two have left the window; the refused one was never counted.
+    assert.equal(await limiter.exceeded('batch:a', 2), false);
     assert.equal(await limiter.exceeded('batch:a', 2), false);
     assert.equal(await limiter.exceeded('batch:a', 2), true);
   });
 
-  it('refuses a budget that is not a whole positive number, and an empty key', async () => {
+  it('does not count refused calls: a partner calling a little too often gets its budget', async () => {
+    const { clock, limiter } = open();
+    // Budget 10 a minute, a call every 5 s (12 a minute), for five minutes.
+    let allowed = 0;
+    for (let call = 0; call < 60; call++) {
+      if (!(await limiter.exceeded('batch:steady', 10))) allowed++;
+      clock.advance(5_000);
+    }
+    assert.ok(allowed >= 45, `only ${allowed} of 60 calls allowed over five minutes`);
+  });
+
+  it("refuses everything on a budget of 0, and bad budgets and keys as the caller's bug", async () => {
     const { limiter } = open();
-    for (const bad of [0, -1, 1.5, Number.NaN, 2_000_000]) {
+    assert.equal(await limiter.exceeded('k', 0), true);
+    for (const bad of [-1, 1.5, Number.NaN, 2_000_000]) {
       await assert.rejects(
         limiter.exceeded('k', bad),
-        (error: unknown) =>
-          error instanceof TsError && error.code === 'internal' && /per minute/.test(error.message),
+        (error: unknown) => error instanceof TsError && error.code === 'internal',
       );
     }
     await assert.rejects(limiter.exceeded('', 5), /key is empty/);
+    await assert.rejects(limiter.exceeded('bad\nkey', 5), /control character/);
   });
 
   it('a failing counter is a typed error naming the counter, never the key', async () => {

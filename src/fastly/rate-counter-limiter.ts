@@ -1,7 +1,8 @@
 /**
  * The {@link RateLimiter} of the Fastly adapter, over an Edge Rate Limiting rate counter
- * (`fastly:edge-rate-limiter`'s `RateCounter`): each call adds one to the key's count, and the key
- * is over its budget once the counter's last 60 seconds hold more than `perMinute`.
+ * (`fastly:edge-rate-limiter`'s `RateCounter`): a call is refused while the counter's last 60
+ * seconds hold `perMinute` calls, and only allowed calls are counted (upstream's rule). A budget
+ * of 0 refuses everything, as on every platform.
  *
  * Why the counter and not `EdgeRateLimiter.checkRate`: `checkRate` takes its limit in requests
  * per second and the runtime hands it to the host as a whole number, so budgets under 60 a
@@ -12,7 +13,8 @@
  * so a burst can overshoot the budget a little before it is refused.
  */
 import { TsError } from '../core/errors.ts';
-import type { RateLimiter } from '../core/store/rate-limiter.ts';
+import { settle } from '../core/store/kv.ts';
+import { checkRateLimit, type RateLimiter } from '../core/store/rate-limiter.ts';
 
 /** The part of Fastly's `RateCounter` this limiter uses; the real class satisfies it. */
 export interface RateCounterApi {
@@ -29,32 +31,31 @@ export function createRateCounterLimiter(
 ): RateLimiter {
   return {
     scope: 'shared',
-    exceeded(key: string, perMinute: number): Promise<boolean> {
-      if (!Number.isInteger(perMinute) || perMinute < 1 || perMinute > MAX_PER_MINUTE) {
-        // Budgets come from validated settings: a bad one is the caller's bug, a 500.
-        return Promise.reject(
-          new TsError(
+    exceeded: (key: string, perMinute: number) =>
+      settle(() => {
+        // The same checks as every limiter: a bad key or budget is the caller's bug, a 500.
+        checkRateLimit(key, perMinute);
+        if (perMinute > MAX_PER_MINUTE) {
+          throw new TsError(
             'internal',
-            `rate limit must be a whole number of calls per minute from 1 to ${MAX_PER_MINUTE}, got ${perMinute}`,
-          ),
-        );
-      }
-      if (key === '') {
-        return Promise.reject(new TsError('internal', 'rate limit key is empty'));
-      }
-      try {
-        counter.increment(key, 1);
-        return Promise.resolve(counter.lookupCount(key, 60) > perMinute);
-      } catch (error) {
-        // Named by counter, never by key: keys carry partner names and identity hashes.
-        return Promise.reject(
-          new TsError(
+            `rate limit must be a whole number of calls per minute up to ${MAX_PER_MINUTE} on Fastly, got ${perMinute}`,
+          );
+        }
+        try {
+          // As upstream: a refused call is not counted, so a partner that calls a little too
+          // often gets its budget each minute instead of being refused for as long as it calls
+          // (the counter's window slides: counting refusals would keep it full).
+          if (counter.lookupCount(key, 60) >= perMinute) return true;
+          counter.increment(key, 1);
+          return false;
+        } catch (error) {
+          // Named by counter, never by key: keys carry partner names and identity hashes.
+          throw new TsError(
             'store_unavailable',
             `Fastly rate counter "${counterName}" failed: ${error instanceof Error ? error.message : String(error)}`,
             { cause: error },
-          ),
-        );
-      }
-    },
+          );
+        }
+      }),
   };
 }
