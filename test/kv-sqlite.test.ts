@@ -4,7 +4,7 @@
  * file that is not ours stops the store with a message naming `[store]`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -82,6 +82,26 @@ describe('SQLite store', () => {
           error.message.includes(`[store] path "${path}"`) &&
           /not a database/.test(error.message),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses another program's database without writing to it", () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'theirs.db');
+      const db = new DatabaseSync(path);
+      db.exec('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT, expires_at INTEGER)');
+      db.close();
+      const before = readFileSync(path);
+      assert.throws(
+        () => openSqliteKv({ path, busyTimeoutMs: 100 }),
+        (error: unknown) =>
+          error instanceof StoreOpenError &&
+          /\[store\] path .*another program's tables \(kv\)/.test(error.message),
+      );
+      assert.deepEqual(readFileSync(path), before, 'the file was changed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

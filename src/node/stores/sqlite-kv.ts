@@ -6,7 +6,10 @@
  * processes without a transaction held open.
  *
  * The calls are synchronous under a Promise API: a lookup by primary key costs microseconds
- * (`npm run bench -- --store`), less than a hop to a thread would.
+ * (`npm run bench -- --store`), less than a hop to a thread would. The price: a write that waits
+ * for another process's lock blocks this process's event loop for that wait (at most
+ * `[store] timeout_ms`); WAL writers hold the lock for microseconds, so that takes pathological
+ * contention. Expired rows are swept in small batches for the same reason.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -31,6 +34,8 @@ const SCHEMA_VERSION = 1;
 
 /** Expired rows are deleted this often; until then reads skip them. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Rows one sweep statement deletes at most. */
+const SWEEP_BATCH = 500;
 
 export interface SqliteKvOptions {
   path: string;
@@ -48,18 +53,19 @@ export function openSqliteKv(options: SqliteKvOptions): KvStore {
   try {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs });
-    migrate(db);
   } catch (error) {
-    throw new StoreOpenError(
-      `[store] path "${options.path}": cannot open it as a SQLite store: ${messageOf(error)}`,
-      { cause: error },
-    );
+    throw openError(options.path, error);
+  }
+  let statements: ReturnType<typeof prepare>;
+  try {
+    migrate(db);
+    statements = prepare(db);
+  } catch (error) {
+    db.close();
+    throw openError(options.path, error);
   }
 
-  const statements = prepare(db);
-  const sweep = setInterval(() => {
-    guard(() => statements.sweep.run(now()));
-  }, SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => void sweepExpired(statements.sweep, now), SWEEP_INTERVAL_MS);
   sweep.unref();
 
   return {
@@ -145,10 +151,7 @@ interface Row {
 }
 
 function migrate(db: DatabaseSync): void {
-  // WAL: readers and one writer at a time across processes; NORMAL sync is durable across a
-  // process crash (a power cut may lose the last writes, never corrupt the file).
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
+  // Checked before anything is written: a file that is not ours is refused untouched.
   const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
     user_version: number;
   };
@@ -157,6 +160,22 @@ function migrate(db: DatabaseSync): void {
       `written by a newer Trusted Server (layout ${version}; this one reads ${SCHEMA_VERSION})`,
     );
   }
+  if (version === 0) {
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").all() as {
+        name: string;
+      }[]
+    ).map((row) => row.name);
+    if (tables.length > 0) {
+      throw new Error(
+        `it holds another program's tables (${tables.slice(0, 5).join(', ')}), not a Trusted Server store`,
+      );
+    }
+  }
+  // WAL: readers and one writer at a time across processes; NORMAL sync is durable across a
+  // process crash (a power cut may lose the last writes, never corrupt the file).
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec(`
     CREATE TABLE IF NOT EXISTS kv (
       key TEXT PRIMARY KEY,
@@ -197,7 +216,10 @@ function prepare(db: DatabaseSync) {
     countFrom: db.prepare(
       `SELECT count(*) AS n FROM (SELECT 1 FROM kv WHERE key >= ? AND ${live} LIMIT ?)`,
     ),
-    sweep: db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+    // In batches: one long DELETE would hold the event loop and the write lock of every process.
+    sweep: db.prepare(
+      `DELETE FROM kv WHERE key IN (SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ${SWEEP_BATCH})`,
+    ),
   } satisfies Record<string, StatementSync>;
 }
 
@@ -206,12 +228,22 @@ function guarded<T>(work: () => T): Promise<T> {
   return settle(work).catch((error: unknown) => Promise.reject(storeFailure(error)));
 }
 
-function guard(work: () => unknown): void {
+/** Deletes expired rows a batch at a time, yielding to requests between batches. */
+async function sweepExpired(statement: StatementSync, now: () => number): Promise<void> {
   try {
-    work();
+    while (Number(statement.run(now()).changes) === SWEEP_BATCH) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   } catch {
     // A failed sweep is retried at the next interval; reads skip expired rows meanwhile.
   }
+}
+
+function openError(path: string, error: unknown): StoreOpenError {
+  return new StoreOpenError(
+    `[store] path "${path}": cannot open it as a SQLite store: ${messageOf(error)}`,
+    { cause: error },
+  );
 }
 
 function storeFailure(error: unknown): TsError {
