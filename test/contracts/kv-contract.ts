@@ -259,6 +259,18 @@ export function kvContract(name: string, open: () => Promise<KvHarness>): void {
       assert.equal((await store.get('counter'))?.value, String(writers));
     });
 
+    test('updateKv keeps the metadata an entry had unless it is given', async ({ store }) => {
+      assert.ok((await store.put('meta', '1', { metadata: 'partner=a' })).ok);
+      const updated = await updateKv(store, 'meta', (current) => `${current?.value ?? ''}+`);
+      assert.equal(updated?.metadata, 'partner=a');
+      assert.deepEqual(
+        { ...(await store.get('meta')), generation: 'g' },
+        { value: '1+', metadata: 'partner=a', generation: 'g' },
+      );
+      await updateKv(store, 'meta', () => '2', { metadata: 'partner=b' });
+      assert.equal((await store.get('meta'))?.metadata, 'partner=b');
+    });
+
     test('updateKv gives up with store_conflict when the key keeps changing', async ({
       store,
     }, context) => {

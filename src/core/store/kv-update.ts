@@ -7,6 +7,13 @@ import { TsError } from '../errors.ts';
 import type { KvEntry, KvPutOptions, KvStore } from './kv.ts';
 
 export interface KvUpdateOptions extends Omit<KvPutOptions, 'mode'> {
+  /**
+   * The entry's TTL from this write on. A store cannot report an entry's remaining TTL, so an
+   * update without one makes the entry permanent: callers of expiring entries pass it every time.
+   */
+  ttlSeconds?: number;
+  /** The entry's metadata; absent keeps what the entry had. */
+  metadata?: string;
   /** Tries before giving up with `store_conflict` (default 5). */
   attempts?: number;
 }
@@ -30,9 +37,10 @@ export async function updateKv(
     const current = await kv.get(key);
     const next = update(current);
     if (next === null) return current;
+    const metadata = options.metadata ?? current?.metadata;
     const result = await kv.put(key, next, {
       ttlSeconds: options.ttlSeconds,
-      metadata: options.metadata,
+      metadata,
       mode:
         current === null
           ? { kind: 'add' }
@@ -42,7 +50,7 @@ export async function updateKv(
       return {
         value: next,
         generation: result.generation,
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+        ...(metadata === undefined ? {} : { metadata }),
       };
     }
   }
