@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../src/core/log.ts';
 import { BackgroundWork } from '../src/node/background-work.ts';
 import { createNodeServices } from '../src/node/services.ts';
+import { startOrigin } from './helpers/origin.ts';
 import { testSettings } from './helpers/settings.ts';
 
 function capturingLog() {
@@ -81,6 +82,30 @@ describe('Node services', () => {
     const platform = await createNodeServices(settings, capturingLog().log);
     assert.equal(platform.services.kv?.kind, 'memory');
     await platform.close(Date.now());
+  });
+});
+
+describe('Node services: shutdown', () => {
+  it('does not wait past its deadline for a third party that never answers', async () => {
+    const silent = await startOrigin(() => {}, { streaming: true });
+    try {
+      const settings = testSettings(undefined, '[store]\npath = ":memory:"\n');
+      const platform = await createNodeServices(settings, capturingLog().log);
+      const request = new Request('http://www.publisher.test/');
+      platform.services.waitUntil(
+        request,
+        platform.services.fetchUpstream(new Request(`${silent.url}/sync`), {
+          timeoutMs: 5000,
+          maxResponseBytes: 1024,
+        }),
+      );
+      await sleep(50);
+      const started = Date.now();
+      await platform.close(Date.now() + 200);
+      assert.ok(Date.now() - started < 1500, `close took ${Date.now() - started} ms`);
+    } finally {
+      await silent.close();
+    }
   });
 });
 

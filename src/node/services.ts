@@ -101,7 +101,12 @@ export async function createNodeServices(
     close: async (deadline) => {
       const left = await background.drain(deadline);
       if (left > 0) log.warn('shutdown deadline reached; abandoning background work', { left });
-      await Promise.all([origin.close(), upstream.close(), kv.close(), rateLimiter.close()]);
+      await Promise.all([
+        origin.close(),
+        upstream.close(deadline),
+        kv.close(),
+        rateLimiter.close(),
+      ]);
     },
   };
 }

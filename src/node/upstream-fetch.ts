@@ -9,7 +9,11 @@ import { withUpstreamPolicy, type UpstreamFetch } from '../core/upstream/upstrea
 
 export interface UpstreamFetcher {
   fetch: UpstreamFetch;
-  close(): Promise<void>;
+  /**
+   * Closes the pools, letting requests in flight finish until `deadline` (epoch ms; default:
+   * however long they take), then destroying what is left.
+   */
+  close(deadline?: number): Promise<void>;
 }
 
 const UNDICI_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
@@ -47,8 +51,23 @@ export function createUpstreamFetch(): UpstreamFetcher {
   });
   return {
     fetch,
-    close: async () => {
-      await Promise.all([agents.verified.close(), agents.unverified.close()]);
+    close: async (deadline = Number.POSITIVE_INFINITY) => {
+      const closing = Promise.all([agents.verified.close(), agents.unverified.close()]);
+      const left = deadline - Date.now();
+      if (left === Number.POSITIVE_INFINITY) {
+        await closing;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>(
+          (resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, left))),
+        ),
+      ]);
+      clearTimeout(timer);
+      // A third party still answering an abandoned request must not hold the shutdown.
+      if (late) await Promise.all([agents.verified.destroy(), agents.unverified.destroy()]);
     },
   };
 }
