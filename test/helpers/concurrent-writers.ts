@@ -15,28 +15,40 @@ export async function incrementFromProcesses(options: {
   processes: number;
   perProcess: number;
 }): Promise<void> {
+  // Each child opens its store, says "ready", and starts only on "go": all of them write at once,
+  // instead of the first finishing before the last has started.
   const worker = `
     ${options.imports}
     import { updateKv } from ${JSON.stringify(UPDATE_KV)};
     const store = await (${options.openStore});
+    process.stdout.write('ready\\n');
+    await new Promise((resolve) => process.stdin.once('data', resolve));
     for (let i = 0; i < ${options.perProcess}; i++) {
       await updateKv(store, 'counter', (c) => String(Number(c?.value ?? '0') + 1), { attempts: 1000 });
     }
     await store.close();
+    process.stdin.destroy();
   `;
-  const runs = Array.from({ length: options.processes }, () => {
+  const children = Array.from({ length: options.processes }, () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', worker], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    return new Promise<void>((resolve, reject) =>
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('close', (code) => reject(new Error(`writer exited ${code} early: ${stderr}`)));
+    });
+    const done = new Promise<void>((resolve, reject) =>
       child.on('close', (code) =>
         code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`)),
       ),
     );
+    return { child, ready, done };
   });
-  await Promise.all(runs);
+  await Promise.all(children.map(({ ready }) => ready));
+  for (const { child } of children) child.stdin.write('go\n');
+  await Promise.all(children.map(({ done }) => done));
 }
 
 /** The import line for a module of this checkout, by its path from the repository root. */
