@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAppCache } from '../src/edge/app-cache.ts';
+import { createAppCache, STALE_RETRY_MS } from '../src/edge/app-cache.ts';
 
 describe('edge app cache', () => {
   it('builds once, shares concurrent builds, rebuilds after the TTL', async () => {
@@ -43,5 +43,26 @@ describe('edge app cache', () => {
     await assert.rejects(Promise.resolve(cache.get()), /Secret Store not linked/);
     await assert.rejects(Promise.resolve(cache.get()), /missing from the Worker secrets/);
     assert.equal(await cache.get(), 'app');
+  });
+  it('keeps serving a working app when its rebuild fails, and retries soon', async () => {
+    let clock = 0;
+    let attempt = 0;
+    const heard: unknown[] = [];
+    const cache = createAppCache<void, string>(
+      () => {
+        attempt += 1;
+        if (attempt === 2) throw new Error('Config Store unreachable');
+        return `app ${attempt}`;
+      },
+      { ttlMs: 1000, now: () => clock, onStaleRebuildError: (error) => heard.push(error) },
+    );
+    assert.equal(await cache.get(), 'app 1');
+    clock = 1000;
+    assert.equal(await cache.get(), 'app 1');
+    assert.equal(heard.length, 1);
+    clock = 1000 + STALE_RETRY_MS - 1;
+    assert.equal(await cache.get(), 'app 1');
+    clock = 1000 + STALE_RETRY_MS;
+    assert.equal(await cache.get(), 'app 3');
   });
 });

@@ -43,7 +43,13 @@ async function buildApp(): Promise<App> {
   return createApp(settings, services);
 }
 
-const apps = createAppCache<void, App>(buildApp, { ttlMs: APP_TTL_MS });
+const apps = createAppCache<void, App>(buildApp, {
+  ttlMs: APP_TTL_MS,
+  onStaleRebuildError: (error) =>
+    bootLog.warn('rebuilding the app failed; the previous one keeps serving', {
+      error: error instanceof Error ? error.message : String(error),
+    }),
+});
 
 function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
