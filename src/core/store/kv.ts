@@ -60,7 +60,9 @@ export interface KvStore {
   delete(key: string): Promise<boolean>;
   /**
    * How many live keys start with `prefix`, counting no further than `limit` (the answer is at
-   * most `limit`): enough for "does this user have more than N partner IDs" without a full scan.
+   * most `limit`): enough for "does this user have more than N partner IDs". SQLite and the
+   * memory store read an index range; Redis walks its keyspace with SCAN, so its cost grows with
+   * the database (docs/stores.md).
    */
   countPrefix(prefix: string, limit: number): Promise<number>;
   /** Releases connections and file handles. */
