@@ -129,9 +129,15 @@ export async function serveWorkerdDir(options: {
   let output = '';
   child.stdout?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
   child.stderr?.on('data', (data: Buffer) => (output = (output + data.toString()).slice(-8000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A missing or unrunnable binary: fail the start with a message, not an unhandled 'error'.
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (spawnError === undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
@@ -140,7 +146,12 @@ export async function serveWorkerdDir(options: {
     await rm(options.dir, { recursive: true, force: true });
   };
   try {
-    await ready(`${options.url}${options.readyPath}`, child, () => output);
+    await ready(
+      `${options.url}${options.readyPath}`,
+      child,
+      () => output,
+      () => spawnError,
+    );
   } catch (error) {
     await close();
     throw error;
@@ -148,9 +159,17 @@ export async function serveWorkerdDir(options: {
   return { child, close };
 }
 
-async function ready(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function ready(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  spawnError: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
+    if (spawnError() !== undefined) {
+      throw new Error(`workerd could not start: ${spawnError()?.message ?? ''}`);
+    }
     if (child.exitCode !== null) {
       throw new Error(`workerd exited (${child.exitCode}) before serving:\n${output()}`);
     }

@@ -7,6 +7,7 @@
 import { deviceSignalsOf } from '../core/device/device-signals.ts';
 import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
 import { builtinHtmlEngine } from '../core/html/index.ts';
+import { keepAlive } from '../core/background.ts';
 import { createLogger, type LogLevel } from '../core/log.ts';
 import type {
   ClientConnection,
@@ -118,10 +119,8 @@ export function workersServices(settings: Settings, env: WorkerEnv): PlatformSer
     ...(kv !== undefined ? { kv } : {}),
     ...(rateLimiter !== undefined ? { rateLimiter } : {}),
     waitUntil: (request, work) => {
-      const logged = work.catch((error: unknown) =>
-        log.warn('background work failed', { error: (error as Error).message }),
-      );
-      requestContexts.get(request)?.waitUntil(logged);
+      const context = requestContexts.get(request);
+      keepAlive(log, work, context && ((logged) => context.waitUntil(logged)));
     },
   };
 }

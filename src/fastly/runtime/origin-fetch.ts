@@ -27,10 +27,13 @@ const backends = new Map<string, Backend>();
 export const fastlyOriginFetch: OriginFetch = async (request, options) => {
   const url = new URL(request.url);
   const config = backendConfigFor(url, options);
-  let backend = backends.get(config.name);
+  // Keyed by the whole configuration, not the name's 32-bit digest: a collision then fails to
+  // register (Fastly refuses a second backend of that name) instead of reusing another host's.
+  const key = JSON.stringify(config);
+  let backend = backends.get(key);
   if (!backend) {
     backend = new Backend(config);
-    backends.set(config.name, backend);
+    backends.set(key, backend);
   }
   const init: FastlyRequestInit = { backend, cacheOverride: 'pass' };
   const { connectMs, firstByteMs } = options.timeouts;

@@ -8,6 +8,7 @@
 import { env } from 'fastly:env';
 import { getGeolocationForIpAddress } from 'fastly:geolocation';
 import { HTMLRewritingStream } from 'fastly:html-rewriter';
+import { keepAlive } from '../../core/background.ts';
 import { builtinHtmlEngine } from '../../core/html/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../core/log.ts';
 import type { ClientConnection, PlatformServices } from '../../core/services.ts';
@@ -87,10 +88,7 @@ export function fastlyServices(
     rateLimiter: openRateLimiter(),
     waitUntil: (request, work) => {
       const event = events.get(request);
-      const logged = work.catch((error: unknown) =>
-        log.warn('background work failed', { error: (error as Error).message }),
-      );
-      if (event) event.waitUntil(logged);
+      keepAlive(log, work, event && ((logged) => event.waitUntil(logged)));
     },
   };
 }

@@ -37,10 +37,14 @@ export const fastlyUpstreamTransport: UpstreamTransport = async (request) => {
   const url = new URL(request.url);
   const config = backendConfigFor(url, { timeouts: UPSTREAM_TIMEOUTS, verifyCertificate: true });
   const name = config.name.replace(/^ts_origin_/, 'ts_upstream_');
-  let backend = backends.get(name);
+  // Keyed by the whole configuration, not the name's 32-bit digest: a collision then fails to
+  // register (Fastly refuses a second backend of that name) instead of sending one host's
+  // request to another.
+  const key = JSON.stringify({ ...config, name });
+  let backend = backends.get(key);
   if (!backend) {
     backend = new Backend({ ...config, name });
-    backends.set(name, backend);
+    backends.set(key, backend);
   }
   const init: FastlyRequestInit = {
     backend,
