@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { embedWorkerSettings } from '../src/build/worker.ts';
+import { capnpConfig } from '../src/build/workerd.ts';
 import { baseToml } from './helpers/settings.ts';
 
 const BIN = fileURLToPath(new URL('../bin/trusted-server.js', import.meta.url));
@@ -95,5 +97,36 @@ describe('trusted-server dev --target cloudflare', () => {
     } finally {
       taken.close();
     }
+  });
+});
+
+describe('local workerd outbound', () => {
+  const config = (extra: string) => {
+    const { embedded, settings } = embedWorkerSettings(baseToml('https://www.origin.test', extra), {
+      source: 'test.toml',
+      env: {},
+      dev: true,
+    });
+    return capnpConfig({
+      settings,
+      embedded,
+      address: '127.0.0.1:1',
+      compatibilityDate: '2026-01-01',
+      objectsDir: '/tmp/objects',
+    });
+  };
+
+  it('sends only origin requests to proxy.origin_address; third parties use the network', () => {
+    const text = config('[proxy]\norigin_address = "127.0.0.1:9443"\n');
+    assert.match(text, /globalOutbound = "internet"/);
+    assert.match(text, /\(name = "internet", network = /);
+    assert.match(text, /\(name = "origin", external = \(address = "127\.0\.0\.1:9443"/);
+    assert.match(text, /\(name = "TS_ORIGIN", service = "origin"\)/);
+  });
+
+  it('without an origin address there is no origin service at all', () => {
+    const text = config('');
+    assert.match(text, /globalOutbound = "internet"/);
+    assert.doesNotMatch(text, /TS_ORIGIN|name = "origin"/);
   });
 });

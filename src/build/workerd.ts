@@ -75,23 +75,32 @@ export function capnpConfig(options: {
 }): string {
   const { settings, embedded } = options;
   const origin = new URL(settings.publisher.origin_url);
-  const outbound =
-    settings.proxy.origin_address === undefined
-      ? `network = (allow = ["public", "private", "local"])`
+  // With `proxy.origin_address`, origin requests (and only they) go to that address through the
+  // `TS_ORIGIN` binding; everything else, third parties included, uses the ordinary network.
+  const address = settings.proxy.origin_address;
+  const originService =
+    address === undefined
+      ? undefined
       : origin.protocol === 'https:'
-        ? `external = (address = ${capnpText(settings.proxy.origin_address)}, https = (certificateHost = ${capnpText(origin.hostname)}))`
-        : `external = (address = ${capnpText(settings.proxy.origin_address)}, http = ())`;
+        ? `external = (address = ${capnpText(address)}, https = (certificateHost = ${capnpText(origin.hostname)}))`
+        : `external = (address = ${capnpText(address)}, http = ())`;
   const bindings = [
     ...embedded.secrets.map(
       ({ name }) => `(name = ${capnpText(name)}, fromEnvironment = ${capnpText(name)})`,
     ),
     '(name = "TS_KV", durableObjectNamespace = "TrustedServerKv")',
+    ...(originService === undefined ? [] : ['(name = "TS_ORIGIN", service = "origin")']),
   ].join(', ');
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "origin", ${outbound}),
+    (name = "internet", network = (allow = ["public", "private", "local"])),${
+      originService === undefined
+        ? ''
+        : `
+    (name = "origin", ${originService}),`
+    }
     (name = "objects", disk = (path = ${capnpText(options.objectsDir)}, writable = true)),
   ],
   sockets = [ (name = "http", address = ${capnpText(options.address)}, http = (${options.cfBlobHeader === undefined ? '' : `cfBlobHeader = ${capnpText(options.cfBlobHeader)}`}), service = "main") ],
@@ -99,7 +108,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = ${capnpText(options.compatibilityDate)},
-  globalOutbound = "origin",
+  globalOutbound = "internet",
   bindings = [ ${bindings} ],
   durableObjectNamespaces = [
     (className = "TrustedServerKv", uniqueKey = "trusted-server-kv", enableSql = true),

@@ -9,7 +9,8 @@
  *   re-encodes every passed-through compressed body and drops its Content-Length (measured in
  *   workerd). Cloudflare's own origin read timeout bounds a stalled body instead.
  * - `proxy.origin_address` cannot be honoured by a deployed Worker (it connects by name); the local
- *   `trusted-server dev` runner routes the Worker's outbound traffic to that address instead.
+ *   `trusted-server dev` runner binds `TS_ORIGIN`, a service that connects to that address, and
+ *   origin requests go through it — only they: third parties keep the ordinary network.
  * - TLS to the origin is always verified (`proxy.certificate_check = false` is refused at build).
  * - `proxy.max_response_ms` aborts the fetch, which errors a body the Worker is still reading
  *   (every rewritten one). A body passed through untouched is streamed by the runtime itself and
@@ -21,50 +22,58 @@
 import { failureKindFromMessage, fetchFailureError } from '../core/fetch-failure.ts';
 import type { OriginFetch } from '../core/services.ts';
 
-export const workersOriginFetch: OriginFetch = async (request, options) => {
-  const { connectMs, firstByteMs } = options.timeouts;
-  const headersDeadline = connectMs + firstByteMs;
-  const host = new URL(request.url).host;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, headersDeadline);
-  const onClientAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onClientAbort, { once: true });
+/** What sends the origin request: the runtime's `fetch`, or the `TS_ORIGIN` binding's. */
+export type WorkersFetcher = (request: Request, init: RequestInit) => Promise<Response>;
 
-  const started = Date.now();
-  const { totalMs } = options.timeouts;
-  try {
-    const response = await fetch(request, { signal: controller.signal, redirect: 'manual' });
-    const remaining = totalMs > 0 ? totalMs - (Date.now() - started) : Infinity;
-    armResponseDeadline(response, remaining, () =>
-      controller.abort(
-        fetchFailureError({
-          party: 'origin',
-          kind: 'timeout',
-          host,
-          detail: `response not finished within ${totalMs} ms (proxy.max_response_ms)`,
-        }),
-      ),
-    );
-    return response;
-  } catch (error) {
-    if (timedOut) {
-      const detail = `no response headers in ${headersDeadline} ms`;
-      throw fetchFailureError({ party: 'origin', kind: 'timeout', host, detail });
+export const workersOriginFetch: OriginFetch = (request, options) =>
+  workersOriginFetchVia((r, init) => fetch(r, init))(request, options);
+
+export const workersOriginFetchVia =
+  (send: WorkersFetcher): OriginFetch =>
+  async (request, options) => {
+    const { connectMs, firstByteMs } = options.timeouts;
+    const headersDeadline = connectMs + firstByteMs;
+    const host = new URL(request.url).host;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, headersDeadline);
+    const onClientAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onClientAbort, { once: true });
+
+    const started = Date.now();
+    const { totalMs } = options.timeouts;
+    try {
+      const response = await send(request, { signal: controller.signal, redirect: 'manual' });
+      const remaining = totalMs > 0 ? totalMs - (Date.now() - started) : Infinity;
+      armResponseDeadline(response, remaining, () =>
+        controller.abort(
+          fetchFailureError({
+            party: 'origin',
+            kind: 'timeout',
+            host,
+            detail: `response not finished within ${totalMs} ms (proxy.max_response_ms)`,
+          }),
+        ),
+      );
+      return response;
+    } catch (error) {
+      if (timedOut) {
+        const detail = `no response headers in ${headersDeadline} ms`;
+        throw fetchFailureError({ party: 'origin', kind: 'timeout', host, detail });
+      }
+      if (options.signal?.aborted) throw error;
+      // The runtime's fetch says what went wrong only in words.
+      const message = error instanceof Error ? error.message : String(error);
+      const kind = failureKindFromMessage(message);
+      throw fetchFailureError({ party: 'origin', kind, host, detail: message, cause: error });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onClientAbort);
     }
-    if (options.signal?.aborted) throw error;
-    // The runtime's fetch says what went wrong only in words.
-    const message = error instanceof Error ? error.message : String(error);
-    const kind = failureKindFromMessage(message);
-    throw fetchFailureError({ party: 'origin', kind, host, detail: message, cause: error });
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onClientAbort);
-  }
-};
+  };
 
 function armResponseDeadline(response: Response, remainingMs: number, expire: () => void): void {
   if (response.body === null || remainingMs === Infinity) return;

@@ -19,7 +19,7 @@ import { secretValues } from '../core/settings/placeholders.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { workersCodecs } from './codecs.ts';
 import { nativeHtmlEngine } from './native-html.ts';
-import { workersOriginFetch } from './origin-fetch.ts';
+import { workersOriginFetch, workersOriginFetchVia } from './origin-fetch.ts';
 import type { ExecutionContext, IncomingCf, WorkerEnv } from './runtime.ts';
 import { rateLimiterFromBindings, storeFromBindings } from './stores/store-binding.ts';
 import { workersUpstreamTransport } from './upstream-fetch.ts';
@@ -93,6 +93,17 @@ export function workersDeviceSignals(request: Request): DeviceSignals {
   return deviceSignalsOf(request.headers.get('user-agent'), cfOf(request)?.botManagement?.ja4);
 }
 
+/**
+ * `TS_ORIGIN`: a service binding the local runner sets when `proxy.origin_address` is given, so
+ * that only origin requests go to that address (a deployed Worker has none).
+ */
+function originBinding(env: WorkerEnv) {
+  const binding = env['TS_ORIGIN'] as { fetch?: unknown } | undefined;
+  if (typeof binding?.fetch !== 'function') return undefined;
+  const service = binding as { fetch: (request: Request, init: RequestInit) => Promise<Response> };
+  return workersOriginFetchVia((request, init) => service.fetch(request, init));
+}
+
 export function workersServices(settings: Settings, env: WorkerEnv): PlatformServices {
   const log = createLogger({
     level: settings.logging.level,
@@ -103,7 +114,7 @@ export function workersServices(settings: Settings, env: WorkerEnv): PlatformSer
   const kv = storeFromBindings(env, now);
   const rateLimiter = rateLimiterFromBindings(env, now);
   return {
-    fetchOrigin: workersOriginFetch,
+    fetchOrigin: originBinding(env) ?? workersOriginFetch,
     codecs: workersCodecs,
     htmlEngine:
       settings.cloudflare.html_engine === 'htmlrewriter' ? nativeHtmlEngine : builtinHtmlEngine,
