@@ -17,6 +17,9 @@ function problems(geoToml: string): string[] {
   assert.fail(`expected [geo] ${JSON.stringify(geoToml)} to be rejected`);
 }
 
+/** A CDN in front, so `headers` mode has someone to believe. */
+const TRUSTED = '[proxy]\ntrusted_proxies = ["10.0.0.0/8"]\n';
+
 describe('[geo] settings', () => {
   it('defaults to mode "none" when the section is absent', () => {
     assert.deepEqual(testSettings().geo, { mode: 'none' });
@@ -25,7 +28,7 @@ describe('[geo] settings', () => {
   it('reads each mode, normalising names and codes', () => {
     const headers = testSettings(
       undefined,
-      '[geo]\nmode = "headers"\npreset = "cloudflare"\nasn_header = "X-Client-ASN"\n',
+      '[geo]\nmode = "headers"\npreset = "cloudflare"\nasn_header = "X-Client-ASN"\n' + TRUSTED,
     );
     assert.deepEqual(headers.geo, {
       mode: 'headers',
@@ -34,7 +37,7 @@ describe('[geo] settings', () => {
     });
     const custom = testSettings(
       undefined,
-      '[geo]\nmode = "headers"\npreset = "custom"\ncountry_header = "X-Country"\n',
+      '[geo]\nmode = "headers"\npreset = "custom"\ncountry_header = "X-Country"\n' + TRUSTED,
     );
     assert.deepEqual(custom.geo, {
       mode: 'headers',
@@ -66,6 +69,11 @@ describe('[geo] settings', () => {
   });
 
   const REFUSED: Array<[string, string, RegExp]> = [
+    [
+      'headers mode with no trusted proxy to believe',
+      'mode = "headers"\npreset = "cloudflare"',
+      /^geo\.mode: "headers" believes only peers in proxy\.trusted_proxies/,
+    ],
     ['a misspelt mode', 'mode = "header"', /^geo\.mode: .*did you mean "headers"/],
     [
       'a misspelt key',

@@ -75,6 +75,13 @@ export const settingsSchema = object(
     signingEnabled: settings.request_signing?.enabled === true,
     identityGraph: settings.ec.ec_store !== undefined,
   });
+  // Checked here as well as when Node builds its geo, so `config check` says it too.
+  if (settings.geo.mode === 'headers' && settings.proxy.trusted_proxies.length === 0) {
+    report.error(
+      'geo.mode',
+      '"headers" believes only peers in proxy.trusted_proxies, and none are configured: add the CDN or load balancer addresses there',
+    );
+  }
   if (uncovered.length > 0) {
     report.error(
       'handlers',
