@@ -17,8 +17,8 @@ export type ClientGeo = (request: Request, connection: ClientConnection) => GeoI
 
 /**
  * Builds the per-request geo function for `settings.geo`. `mmdb` mode needs `lookup` (the Node
- * adapter opens the databases); `headers` mode needs `proxy.trusted_proxies`, since it believes
- * no one else.
+ * adapter opens the databases); `headers` mode believes only `proxy.trusted_proxies`, which the
+ * schema requires for it.
  */
 export function createConfiguredGeo(settings: Settings, lookup?: AddressGeoLookup): ClientGeo {
   const geo = settings.geo;
@@ -31,14 +31,10 @@ export function createConfiguredGeo(settings: Settings, lookup?: AddressGeoLooku
       return () => (region === undefined ? { country } : { country, region });
     }
     case 'headers': {
+      // The schema refuses this mode without a country header or a trusted proxy to believe.
       const names = geoHeaderNames(geo);
+      if (names === undefined) return () => null;
       const trusted = buildTrustedProxies(settings);
-      if (names === undefined || trusted.length === 0) {
-        throw new ConfigError('[geo]', [
-          'geo.mode: "headers" believes only peers in proxy.trusted_proxies, and none are ' +
-            'configured: add the CDN or load balancer addresses there',
-        ]);
-      }
       return (request, connection) =>
         clientAddress(request, connection, trusted).fromProxy
           ? geoFromHeaders(request.headers, names)
