@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { prefixUpperBound } from '../src/core/store/kv-prefix.ts';
-import { openSqliteKv, StoreOpenError } from '../src/node/stores/sqlite-kv.ts';
+import { openSqliteKv } from '../src/node/stores/sqlite-kv.ts';
+import { StoreOpenError } from '../src/node/stores/store-open-error.ts';
 import { importFrom, incrementFromProcesses } from './helpers/concurrent-writers.ts';
 import { kvContract, TestClock } from './contracts/kv-contract.ts';
 

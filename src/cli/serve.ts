@@ -11,7 +11,8 @@ import { createConsoleLogger } from '../node/console-log.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
 import { tuneGarbageCollector } from '../node/gc-tuning.ts';
 import { applyMemoryTuning, MemoryTuningError, memorySettings } from '../node/memory-tuning.ts';
-import { openStore, StoreOpenError } from '../node/stores/open-store.ts';
+import { openStore } from '../node/stores/open-store.ts';
+import { StoreOpenError } from '../node/stores/store-open-error.ts';
 import { sizeThreadpool } from '../node/threadpool.ts';
 import { loadConfigFile } from './load-config-file.ts';
 import { UsageError } from './usage.ts';
@@ -58,22 +59,32 @@ export async function serve(options: ServeOptions): Promise<number> {
     if (!checkPlaceholders(settings, options.dev, log)) return 1;
   }
 
-  // The primary opens the store once before forking, so a bad `[store]` stops `serve` with one
-  // message instead of workers that fail and are replaced forever.
-  if (cluster.isPrimary && !(await storeOpens(settings, log))) return 1;
-  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options.workers, log);
+  if (options.workers > 1 && cluster.isPrimary) {
+    // The primary opens the store once before forking, so a bad `[store]` stops `serve` with one
+    // message instead of workers that fail and are replaced forever.
+    if (!(await storeOpens(settings, log))) return 1;
+    return runPrimary(options.workers, log);
+  }
 
   const tls =
     options.tlsCert !== undefined && options.tlsKey !== undefined
       ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) }
       : undefined;
-  const running = await startNodeServer({
-    settings,
-    log,
-    host: options.host,
-    port: options.port,
-    ...(tls ? { tls } : {}),
-  });
+  let running: RunningServer;
+  try {
+    // It opens the store before it listens (and closes it again if it cannot listen).
+    running = await startNodeServer({
+      settings,
+      log,
+      host: options.host,
+      port: options.port,
+      ...(tls ? { tls } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    log.error(`refusing to start: ${error.message}`);
+    return 1;
+  }
   // Handlers first, so a signal right after the "listening" line is still a graceful stop.
   const stopped = untilSignal(running, log);
   log.info('trusted-server listening', {

@@ -254,8 +254,9 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
     } else {
       // Headers are out: the client gets a cut-off response (writeWebResponse destroyed it); the
       // log gets the cause. Bodies that fail here are the origin's (or decoded from it).
+      // (A TsError has a code too, and nodeFetchError returns it as it is.)
       const error =
-        thrown instanceof TsError || errorCodeOf(thrown) === undefined
+        errorCodeOf(thrown) === undefined
           ? toTsError(thrown)
           : nodeFetchError(thrown, 'origin', options.originHost, 'body');
       failure = error.code;

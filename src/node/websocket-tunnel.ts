@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import type { App } from '../core/app.ts';
 import { TsError } from '../core/errors.ts';
 import { fetchFailureError } from '../core/fetch-failure.ts';
+import { logError } from '../core/log-error.ts';
 import type { Logger } from '../core/log.ts';
 import type { ClientConnection } from '../core/services.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
@@ -121,8 +122,8 @@ export async function tunnelUpgrade(
       // Nothing of the origin's reached the client yet: it gets the mapped error response.
       refuse(app.fail(failure, { request, path }));
     } else {
-      // Mid-tunnel: the connection just ends; the log line says why.
-      app.fail(failure, { request, path });
+      // Mid-tunnel: the connection just ends; the log line says why (no response to build).
+      logError(options.log, failure, { method: request.method, path });
       client.destroy();
     }
   });

@@ -13,9 +13,7 @@ import { createMemoryRateLimiter } from '../../core/store/memory-rate-limiter.ts
 import type { RateLimiter } from '../../core/store/rate-limiter.ts';
 import { openRedisKv } from './redis-kv.ts';
 import { openRedisRateLimiter } from './redis-rate-limiter.ts';
-import { openSqliteKv, StoreOpenError } from './sqlite-kv.ts';
-
-export { StoreOpenError };
+import { openSqliteKv } from './sqlite-kv.ts';
 
 export function openStore(settings: Settings['store'], log?: Logger): Promise<KvStore> {
   if (settings.url !== undefined) {

@@ -44,9 +44,6 @@ export interface SqliteKvOptions {
   now?: () => number;
 }
 
-/** Shared with the Redis store; still importable from here. */
-export { StoreOpenError };
-
 export function openSqliteKv(options: SqliteKvOptions): KvStore {
   const now = options.now ?? Date.now;
   let db: DatabaseSync;
