@@ -307,7 +307,7 @@ describe('the outer guard of the edge entries', () => {
         throw new Error('secret store "ts-secrets": entry publisher.proxy_secret missing');
       },
       log,
-      requestId: 'trace-1',
+      requestId: () => 'trace-1',
     });
     assert.equal(response.status, 500);
     assert.equal(await response.text(), GENERIC[500]);

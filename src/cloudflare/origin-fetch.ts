@@ -25,9 +25,6 @@ import type { OriginFetch } from '../core/services.ts';
 /** What sends the origin request: the runtime's `fetch`, or the `TS_ORIGIN` binding's. */
 export type WorkersFetcher = (request: Request, init: RequestInit) => Promise<Response>;
 
-export const workersOriginFetch: OriginFetch = (request, options) =>
-  workersOriginFetchVia((r, init) => fetch(r, init))(request, options);
-
 export const workersOriginFetchVia =
   (send: WorkersFetcher): OriginFetch =>
   async (request, options) => {
@@ -81,3 +78,8 @@ function armResponseDeadline(response: Response, remainingMs: number, expire: ()
   if (/^\s*text\/event-stream\s*(;|$)/i.test(type)) return;
   setTimeout(expire, Math.max(0, remainingMs));
 }
+
+/** Built once: `fetch` is looked up when each request is sent, not when the module loads. */
+export const workersOriginFetch: OriginFetch = workersOriginFetchVia((request, init) =>
+  fetch(request, init),
+);

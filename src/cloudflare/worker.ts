@@ -42,7 +42,7 @@ export function createWorker(
       return serveSafely(request, {
         appFor: () => apps.get(env),
         log: bootLog,
-        requestId: workersRequestId(request),
+        requestId: workersRequestId,
       });
     },
   };

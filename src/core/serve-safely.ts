@@ -14,8 +14,8 @@ export interface ServeSafelyOptions {
   appFor(): App | Promise<App>;
   /** Where failures are logged when there is no app (and so no configured logger) to log them. */
   log: Logger;
-  /** The platform's id for the request, for the log line. */
-  requestId?: string | undefined;
+  /** The platform's id for the request, for the log line: asked only when one is written. */
+  requestId?: (request: Request) => string | undefined;
 }
 
 export async function serveSafely(
@@ -45,7 +45,7 @@ export async function serveSafely(
 
 function failed(error: TsError, request: Request, options: ServeSafelyOptions): Response {
   logError(options.log, error, {
-    requestId: options.requestId,
+    requestId: options.requestId?.(request),
     method: request.method,
     path: pathOf(request.url),
   });

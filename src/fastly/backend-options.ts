@@ -19,7 +19,12 @@ export interface BackendConfig {
   tlsMinVersion?: 1.2;
 }
 
-export function backendConfigFor(url: URL, options: OriginFetchOptions): BackendConfig {
+export function backendConfigFor(
+  url: URL,
+  options: OriginFetchOptions,
+  /** `ts_origin` for the publisher's origin, `ts_upstream` for third parties. */
+  prefix = 'ts_origin',
+): BackendConfig {
   const https = url.protocol === 'https:';
   const port = url.port || (https ? '443' : '80');
   const { connectMs, firstByteMs, betweenBytesMs } = options.timeouts;
@@ -44,7 +49,7 @@ export function backendConfigFor(url: URL, options: OriginFetchOptions): Backend
   }
   // Fastly pools connections between backends registered with the same name and settings, so
   // the name is derived from the settings (an auto-generated one differs in every sandbox).
-  return { ...config, name: `ts_origin_${fnv1a(JSON.stringify(config))}` };
+  return { ...config, name: `${prefix}_${fnv1a(JSON.stringify(config))}` };
 }
 
 /** 32-bit FNV-1a, hex: a short stable digest for backend names (not security-relevant). */

@@ -54,7 +54,7 @@ const apps = createAppCache<void, App>(buildApp, {
 function handle(event: FetchEvent): Promise<Response> {
   const request = ensureSignal(withoutBrotliRequest(event.request));
   recordRequest(request, event);
-  return serveSafely(request, { appFor: () => apps.get(), log: bootLog, requestId: traceId() });
+  return serveSafely(request, { appFor: () => apps.get(), log: bootLog, requestId: traceId });
 }
 
 /** See accept-encoding.ts: brotli is neither decodable nor encodable here. */

@@ -9,10 +9,11 @@
  * deadline stream between origin and client would cost every passed-through body a JavaScript
  * copy. Fastly's own between-bytes timeout bounds a stalled body; a drip is not bounded.
  */
-import { Backend } from 'fastly:backend';
+import type { Backend } from 'fastly:backend';
 import { fetchFailureError } from '../../core/fetch-failure.ts';
 import type { OriginFetch } from '../../core/services.ts';
 import { backendConfigFor } from '../backend-options.ts';
+import { backendFor } from './backends.ts';
 import { fetchFailure, guardBody, withDeadline } from '../origin-guards.ts';
 
 /** `fetch` options only Fastly has. */
@@ -21,20 +22,10 @@ interface FastlyRequestInit extends RequestInit {
   cacheOverride: 'pass';
 }
 
-// Module scope, not per app: a backend name may be registered only once per sandbox.
-const backends = new Map<string, Backend>();
-
 export const fastlyOriginFetch: OriginFetch = async (request, options) => {
   const url = new URL(request.url);
   const config = backendConfigFor(url, options);
-  // Keyed by the whole configuration, not the name's 32-bit digest: a collision then fails to
-  // register (Fastly refuses a second backend of that name) instead of reusing another host's.
-  const key = JSON.stringify(config);
-  let backend = backends.get(key);
-  if (!backend) {
-    backend = new Backend(config);
-    backends.set(key, backend);
-  }
+  const backend = backendFor(config);
   const init: FastlyRequestInit = { backend, cacheOverride: 'pass' };
   const { connectMs, firstByteMs } = options.timeouts;
   let response: Response;

@@ -9,11 +9,12 @@
  * can), so the size cap counts decoded bytes as on the other platforms; br and the rest arrive as
  * sent, their `Content-Encoding` kept.
  */
-import { Backend } from 'fastly:backend';
+import type { Backend } from 'fastly:backend';
 import type { OriginTimeouts } from '../../core/services.ts';
 import { describeDecodedBody } from '../../core/upstream/decoded-body.ts';
 import type { UpstreamTransport } from '../../core/upstream/upstream-fetch.ts';
 import { backendConfigFor } from '../backend-options.ts';
+import { backendFor } from './backends.ts';
 
 interface FastlyRequestInit extends RequestInit {
   backend: Backend;
@@ -28,24 +29,14 @@ const UPSTREAM_TIMEOUTS: OriginTimeouts = {
   totalMs: 0,
 };
 
-const backends = new Map<string, Backend>();
-
 const decodedByFastly = (codings: readonly string[]) =>
   codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip');
 
 export const fastlyUpstreamTransport: UpstreamTransport = async (request) => {
   const url = new URL(request.url);
-  const config = backendConfigFor(url, { timeouts: UPSTREAM_TIMEOUTS, verifyCertificate: true });
-  const name = config.name.replace(/^ts_origin_/, 'ts_upstream_');
-  // Keyed by the whole configuration, not the name's 32-bit digest: a collision then fails to
-  // register (Fastly refuses a second backend of that name) instead of sending one host's
-  // request to another.
-  const key = JSON.stringify({ ...config, name });
-  let backend = backends.get(key);
-  if (!backend) {
-    backend = new Backend({ ...config, name });
-    backends.set(key, backend);
-  }
+  const backend = backendFor(
+    backendConfigFor(url, { timeouts: UPSTREAM_TIMEOUTS, verifyCertificate: true }, 'ts_upstream'),
+  );
   const init: FastlyRequestInit = {
     backend,
     cacheOverride: 'pass',
