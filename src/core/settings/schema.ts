@@ -283,6 +283,12 @@ export function secret(): FieldBuilder<Secret> {
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 
+/** `false`, or an environment value `bool()` reads as false. */
+export function isFalseValue(value: unknown): boolean {
+  if (value === false) return true;
+  return value instanceof EnvValue && FALSE_WORDS.has(value.raw.trim().toLowerCase());
+}
+
 export function bool(): FieldBuilder<boolean> {
   return makeFieldFrom('boolean', (value, path, ctx) => {
     if (typeof value === 'boolean') return value;
@@ -620,7 +626,8 @@ export interface ObjectOptions {
   retired?: Readonly<Record<string, string>>;
 }
 
-function firstEnvLeaf(value: unknown): EnvValue | undefined {
+/** The first value in `value` (a table, at any depth) that came from the environment. */
+export function firstEnvLeaf(value: unknown): EnvValue | undefined {
   if (value instanceof EnvValue) return value;
   if (isPlainObject(value)) {
     for (const entry of Object.values(value)) {

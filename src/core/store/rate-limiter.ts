@@ -20,6 +20,7 @@
  * batch sync does when its rate counter fails.
  */
 import { TsError } from '../errors.ts';
+import { KV_LIMITS } from './kv.ts';
 
 export interface RateLimiter {
   /** True when this call is over `key`'s budget of `perMinute` calls in the current minute. */
@@ -34,8 +35,8 @@ export interface RateLimiter {
 /** The window length: budgets are per minute. */
 export const RATE_WINDOW_MS = 60_000;
 
-/** The keys' limits: those of the store keys (they share a Redis), control characters refused. */
-const MAX_KEY_BYTES = 512;
+/** The keys' limits are the store keys' (they share a Redis); control characters are refused. */
+const MAX_KEY_BYTES = KV_LIMITS.keyBytes;
 const MAX_PER_MINUTE = 1_000_000_000;
 
 const encoder = new TextEncoder();

@@ -5,7 +5,14 @@ import {
   type IntegrationConfigs,
   type IntegrationId,
 } from '../integration-schemas.ts';
-import { EnvValue, isPlainObject, join, makeFieldFrom, type FieldBuilder } from '../schema.ts';
+import {
+  firstEnvLeaf,
+  isFalseValue,
+  isPlainObject,
+  join,
+  makeFieldFrom,
+  type FieldBuilder,
+} from '../schema.ts';
 import { nearest } from '../suggest.ts';
 
 /** Only enabled integrations are kept: consumers never see a disabled partner. */
@@ -28,13 +35,13 @@ export const integrations: FieldBuilder<EnabledIntegrations> = makeFieldFrom(
           keyPath,
           `unknown integration "${id}"` +
             (hint ? `; did you mean "${hint}"?` : `; known: ${INTEGRATION_IDS.join(', ')}`),
-          firstEnv(raw),
+          firstEnvLeaf(raw),
         );
         ok = false;
         continue;
       }
       const schema = INTEGRATIONS[id as IntegrationId];
-      const disabled = isPlainObject(raw) && isFalse(raw['enabled']);
+      const disabled = isPlainObject(raw) && isFalseValue(raw['enabled']);
       const parsed = (disabled ? schema.disabled : schema.strict).parse(raw, keyPath, ctx) as
         { enabled: boolean } | undefined;
       if (parsed === undefined) ok = false;
@@ -48,19 +55,3 @@ export const integrations: FieldBuilder<EnabledIntegrations> = makeFieldFrom(
     shape: Object.fromEntries(INTEGRATION_IDS.map((id) => [id, INTEGRATIONS[id].strict])),
   },
 ).default(() => ({}));
-
-function isFalse(value: unknown): boolean {
-  if (value === false) return true;
-  return value instanceof EnvValue && ['false', '0', 'no', 'off'].includes(value.raw.toLowerCase());
-}
-
-function firstEnv(value: unknown): EnvValue | undefined {
-  if (value instanceof EnvValue) return value;
-  if (isPlainObject(value)) {
-    for (const entry of Object.values(value)) {
-      const found = firstEnv(entry);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
