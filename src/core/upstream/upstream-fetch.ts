@@ -13,6 +13,7 @@
  *   names the one cookie it may forward.
  */
 import { TsError } from '../errors.ts';
+import { failureKindFromMessage, fetchFailureError } from '../fetch-failure.ts';
 
 export interface UpstreamFetchOptions {
   /** The whole exchange, request start to last body byte. */
@@ -197,6 +198,13 @@ function failureOf(error: unknown, signal: AbortSignal, host: string): TsError {
   if (signal.aborted) {
     return new TsError('upstream_failed', `request to ${host} was aborted`, { cause: error });
   }
+  // The platform's failure, classified the one way every fetch failure is (fetch-failure.ts).
   const detail = error instanceof Error ? error.message : String(error);
-  return new TsError('upstream_failed', `request to ${host} failed: ${detail}`, { cause: error });
+  return fetchFailureError({
+    party: 'upstream',
+    kind: failureKindFromMessage(detail),
+    host,
+    detail,
+    cause: error,
+  });
 }
