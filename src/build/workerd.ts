@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { Secret } from '../core/settings/secret.ts';
+import { keyName, secretEntries } from '../core/settings/secret-keys.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import type { WorkerEmbeddedSettings } from '../cloudflare/embedded-settings.ts';
 import { ROOT } from './project-root.ts';
@@ -213,10 +213,12 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
       objectsDir: join(dir, 'objects'),
     }),
   );
+  // The config's secret values stand in for Worker secrets, under the names the bundle reads.
+  const names = new Map(options.embedded.secrets.map(({ key, name }) => [key, name]));
   const secrets: Record<string, string> = {};
-  for (const { key, name } of options.embedded.secrets) {
-    const value = secretAt(options.settings, key);
-    if (value !== undefined) secrets[name] = value;
+  for (const { path, secret } of secretEntries(options.settings)) {
+    const name = names.get(keyName(path));
+    if (name !== undefined) secrets[name] = secret.reveal();
   }
   const url = `http://${address}`;
   const { child, close } = await serveWorkerdDir({
@@ -227,14 +229,4 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
     ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
   });
   return { url, port, child, close };
-}
-
-/** The value of a secret key (`handlers[0].password`) in validated settings. */
-function secretAt(settings: Settings, key: string): string | undefined {
-  let node: unknown = settings;
-  for (const part of key.replace(/\[(\d+)\]/g, '.$1').split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node instanceof Secret ? node.reveal() : undefined;
 }
