@@ -8,7 +8,7 @@ import { deviceSignalsOf } from '../core/device/device-signals.ts';
 import { asNumber, countryCode, regionCode } from '../core/geo/geo-values.ts';
 import { builtinHtmlEngine } from '../core/html/index.ts';
 import { keepAlive } from '../core/background.ts';
-import { createLogger, type LogLevel } from '../core/log.ts';
+import { consoleSink, createLogger } from '../core/log.ts';
 import type {
   ClientConnection,
   DeviceSignals,
@@ -72,12 +72,6 @@ export function workersGeo(request: Request): GeoInfo | null {
 
 /** Each request's execution context, for `waitUntil` (services are built once per isolate). */
 export const requestContexts = new WeakMap<Request, ExecutionContext>();
-
-/** JSON lines to the console: Workers Logs and `wrangler tail` show warn/error as errors. */
-export function consoleSink(line: string, level: LogLevel): void {
-  if (level === 'warn' || level === 'error') console.error(line);
-  else console.log(line);
-}
 
 /**
  * The Ray ID Cloudflare's edge puts on every request, to match a log line with Cloudflare's own

@@ -4,13 +4,13 @@
  * secrets and vars change only with a new deployment, which starts new isolates.
  */
 import { createApp, type App } from '../core/app.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import { consoleSink, createLogger, type Logger } from '../core/log.ts';
 import { serveSafely } from '../core/serve-safely.ts';
 import { createAppCache } from '../edge/app-cache.ts';
 import { reviveSettings } from '../edge/revive-settings.ts';
 import { workerSecrets, type WorkerEmbeddedSettings } from './embedded-settings.ts';
 import type { ExecutionContext, WorkerEnv } from './runtime.ts';
-import { consoleSink, requestContexts, workersRequestId, workersServices } from './services.ts';
+import { requestContexts, workersRequestId, workersServices } from './services.ts';
 
 export interface WorkerHandler {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;

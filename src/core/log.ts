@@ -57,3 +57,12 @@ export const silentLogger: Logger = {
   warn: () => {},
   error: () => {},
 };
+
+/**
+ * Lines to the console, warnings and errors to stderr: what the edges' log tails (Workers Logs,
+ * `wrangler tail`, Fastly's log tail) show as errors.
+ */
+export function consoleSink(line: string, level: LogLevel): void {
+  if (level === 'warn' || level === 'error') console.error(line);
+  else console.log(line);
+}

@@ -10,7 +10,7 @@ import { getGeolocationForIpAddress } from 'fastly:geolocation';
 import { HTMLRewritingStream } from 'fastly:html-rewriter';
 import { keepAlive } from '../../core/background.ts';
 import { builtinHtmlEngine } from '../../core/html/index.ts';
-import { createLogger, type Logger, type LogLevel } from '../../core/log.ts';
+import { consoleSink, createLogger, type Logger, type LogLevel } from '../../core/log.ts';
 import type { ClientConnection, PlatformServices } from '../../core/services.ts';
 import { secretValues } from '../../core/settings/placeholders.ts';
 import type { Settings } from '../../core/settings/settings-schema.ts';
@@ -51,8 +51,7 @@ export function consoleLogger(level: LogLevel, secrets: readonly string[] = []):
     level,
     secrets,
     // Fastly's log tail shows stdout and stderr; a named endpoint needs `fastly:logger`.
-    sink: (line, lineLevel) =>
-      lineLevel === 'warn' || lineLevel === 'error' ? console.error(line) : console.log(line),
+    sink: consoleSink,
   });
 }
 
