@@ -9,7 +9,15 @@ import { TsError } from '../../src/core/errors.ts';
 import type { GeoInfo } from '../../src/core/services.ts';
 import type { KvStore } from '../../src/core/store/kv.ts';
 import { fakeServices, FAKE_ORIGIN_URL } from '../helpers/fake-services.ts';
-import { testSettings } from '../helpers/settings.ts';
+import { PASSWORD, testSettings } from '../helpers/settings.ts';
+
+/** The identity graph's admin routes must sit behind a handler (admin-coverage.ts). */
+const ADMIN_HANDLER = `[[handlers]]
+path = "^/_ts/admin"
+username = "admin"
+password = "${PASSWORD}"
+`;
+const ADMIN_AUTH = `Basic ${btoa(`admin:${PASSWORD}`)}`;
 
 const CHROME =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -32,7 +40,7 @@ const GERMANY: GeoInfo = { country: 'DE' };
 function setup(
   options: { geo?: GeoInfo | null; ecStore?: boolean; kv?: KvStore | undefined } = {},
 ) {
-  const extra = options.ecStore === false ? '' : 'ec_store = "identity"\n';
+  const extra = options.ecStore === false ? '' : `ec_store = "identity"\n${ADMIN_HANDLER}`;
   const services = fakeServices({
     geo: options.geo === undefined ? CANADA : options.geo,
     codecs: 'identity',
@@ -190,7 +198,12 @@ test('ec: admin namespace paths no route serves never reach the origin', async (
     '/admin/keys/rotate',
     '/_ts/admin/ec/',
   ]) {
-    const response = await app(new Request(`http://www.publisher.test${path}`, { method: 'POST' }));
+    const response = await app(
+      new Request(`http://www.publisher.test${path}`, {
+        method: 'POST',
+        headers: { authorization: ADMIN_AUTH },
+      }),
+    );
     assert.equal(response.status, 404, path);
   }
   assert.equal(services.fake.origin.requests.length, 0);
