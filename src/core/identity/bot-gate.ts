@@ -17,8 +17,9 @@
 import { isbot } from 'isbot';
 import type { DeviceSignals } from '../device/device-signals.ts';
 import { TsError } from '../errors.ts';
+import { looksLikeBrowser, type BotGate } from './device-record.ts';
 
-export type BotGate = 'ja4' | 'ua' | 'off';
+export type { BotGate } from './device-record.ts';
 
 /** Whether the platform computes JA4: `always` (Fastly), `sometimes` (Cloudflare), `never` (Node). */
 export type Ja4Support = 'always' | 'sometimes' | 'never';
@@ -40,18 +41,11 @@ export function resolveBotGate(configured: BotGate | undefined, ja4: Ja4Support)
 }
 
 export function passesBotGate(gate: BotGate, signals: DeviceSignals, headers: Headers): boolean {
-  switch (gate) {
-    case 'off':
-      return true;
-    case 'ja4':
-      return signals.ja4 !== undefined && signals.uaClass.platform !== null;
-    case 'ua': {
-      if (signals.uaClass.platform === null || signals.uaClass.bot) return false;
-      const userAgent = headers.get('user-agent') ?? '';
-      if (isbot(userAgent)) return false;
-      return headers.has('sec-fetch-mode') || !claimsFetchMetadataBrowser(userAgent);
-    }
-  }
+  if (!looksLikeBrowser(signals, gate)) return false;
+  if (gate !== 'ua') return true;
+  const userAgent = headers.get('user-agent') ?? '';
+  if (isbot(userAgent)) return false;
+  return headers.has('sec-fetch-mode') || !claimsFetchMetadataBrowser(userAgent);
 }
 
 /**

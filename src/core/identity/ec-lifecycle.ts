@@ -23,13 +23,14 @@ import { toTsError } from '../errors.ts';
 import { parseCookies, type Cookies } from '../http/cookies.ts';
 import { editHeaders } from '../http/edit-headers.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import type { PlatformServices } from '../services.ts';
+import type { GeoInfo, PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import { passesBotGate, resolveBotGate, type BotGate } from './bot-gate.ts';
 import { deviceRecord } from './device-record.ts';
 import { ecExpireCookie, ecSetCookie, readEcCookie } from './ec-cookie.ts';
 import { createEcMinter, ecLogId, isValidEcId } from './ec-id.ts';
-import { readEidCookies } from './eid-cookies.ts';
+import { EIDS_COOKIE, partnerIdsFromCookies, SHAREDID_COOKIE } from './eid-cookies.ts';
+import type { GraphGeo } from './graph-entry.ts';
 import { createIdentityGraph, type IdentityGraph } from './identity-graph.ts';
 import { isDocumentNavigation } from './navigation.ts';
 import type { PartnerRegistry } from './partners.ts';
@@ -127,8 +128,7 @@ export function createEcLifecycle(
     state.minting = (async () => {
       const id = await minter.mint(ctx.clientIp);
       await graph.createOrRevive(id, {
-        consent: state.consent,
-        geo: ctx.geo,
+        geo: graphGeo(ctx.geo),
         device: await deviceRecord(signals),
         publisherDomain: domain,
       });
@@ -169,7 +169,8 @@ export function createEcLifecycle(
         ? response
         : editHeaders(response, (headers) => headers.append('set-cookie', cookie));
     // The graph is written for readers the bot gate lets through (a new ID passed it already).
-    if (graph !== undefined && state.cookies.size > 0 && (state.minted || browser(request, ctx))) {
+    const hasEidCookies = state.cookies.has(EIDS_COOKIE) || state.cookies.has(SHAREDID_COOKIE);
+    if (graph !== undefined && hasEidCookies && (state.minted || browser(request, ctx))) {
       services.waitUntil(request, ingestEidCookies(graph, id, state.cookies));
     }
     if (state.organic && hooks.afterOrganicResponse !== undefined) {
@@ -187,7 +188,10 @@ export function createEcLifecycle(
     id: string,
     cookies: Cookies,
   ): Promise<void> => {
-    const eids = readEidCookies(cookies, await partners);
+    const eids = partnerIdsFromCookies(
+      { eids: cookies.get(EIDS_COOKIE), sharedId: cookies.get(SHAREDID_COOKIE) },
+      await partners,
+    );
     if (eids.length > 0) await identityGraph.upsertPartnerIds(id, eids);
   };
 
@@ -214,4 +218,14 @@ export function createEcLifecycle(
   };
 
   return { graph, partners, read, mint, finalize };
+}
+
+/** Where the reader is, as the graph records it: country (`ZZ` unknown), region, network. */
+function graphGeo(geo: GeoInfo | null): GraphGeo {
+  return {
+    country: geo?.country ?? 'ZZ',
+    ...(geo?.region === undefined ? {} : { region: geo.region }),
+    ...(geo?.asn === undefined ? {} : { asn: geo.asn }),
+    ...(geo?.metroCode === undefined || geo.metroCode <= 0 ? {} : { dma: geo.metroCode }),
+  };
 }
