@@ -84,8 +84,9 @@ function isExpired(tcf: TcfConsent, nowMs: number, config: ConsentConfig): boole
 }
 
 function withoutEuTcf(gpp: GppConsent): GppConsent {
-  const { euTcf: _dropped, ...rest } = gpp;
-  return rest;
+  const rest = { ...gpp };
+  delete rest.euTcf;
+  return Object.freeze(rest);
 }
 
 /** The effective US Privacy value: the cookie, else GPP section 6, else the GPC default. */
