@@ -13,10 +13,11 @@ import { bitReader, type BitReader } from './base64url-bits.ts';
 /**
  * Vendor IDs all ranges of one string may name in total. The Global Vendor List holds under 1,500
  * vendors, and a string names each at most a few times (consent, legitimate interest, disclosed,
- * allowed, a restriction or two); the library takes about 25 ns an ID, so this caps a hostile
- * string at roughly a millisecond.
+ * allowed, a few publisher restrictions). At this budget a hostile string costs the library and
+ * our conversion about 4 ms (measured, Node 24), against 1.15 s unguarded; a bitfield costs about
+ * as much at the 4096-character limit.
  */
-export const MAX_RANGE_IDS = 50_000;
+export const MAX_RANGE_IDS = 20_000;
 
 /** Bits of the v2 core segment before the vendor consents vector. */
 const CORE_FIXED_BITS = 213;
