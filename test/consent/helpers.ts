@@ -53,7 +53,7 @@ const vendor = (id: number) => ({
   usesCookies: false,
   usesNonCookieAccess: false,
 });
-/** A minimal Global Vendor List, enough for the encoder (it drops vendors it does not know). */
+/** A small Global Vendor List, enough for the encoder (it drops vendors it does not know). */
 const gvl = new GVL({
   gvlSpecificationVersion: 3,
   vendorListVersion: 100,
@@ -63,7 +63,8 @@ const gvl = new GVL({
   specialPurposes: {},
   features: {},
   specialFeatures: {},
-  vendors: Object.fromEntries([1, 5, 32, 755].map((id) => [id, vendor(id)])),
+  // IDs 1–1000, so tests and the bench can make strings the size real CMPs write.
+  vendors: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [i + 1, vendor(i + 1)])),
   stacks: {},
   dataCategories: {},
 } as unknown as ConstructorParameters<typeof GVL>[0]);
