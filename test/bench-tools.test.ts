@@ -120,6 +120,27 @@ describe('npm run bench', () => {
     }
   });
 
+  it('--consent measures library and memo decode cost without starting a server', async () => {
+    const { code, stdout, stderr } = await run(BENCH, [
+      '--consent',
+      '--duration',
+      '0.4',
+      '--save',
+      'consent-smoke',
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /origin:/);
+    assert.match(stderr, /consent string\s+library µs\s+memo µs\s+library \/ memo/);
+    assert.match(stdout, /consent tc decode, memo {2}median .* < 20\.0 µs: (met|NOT met)/);
+    const saved = JSON.parse(readFileSync(join(results, 'consent-smoke.json'), 'utf8')) as SavedRun;
+    for (const name of ['tc', 'gpp']) {
+      for (const stat of ['library', 'memo', 'ratio']) {
+        const metric = saved.metrics.find((m) => m.key === `consent.${name}.${stat}`);
+        assert.ok(metric && metric.value > 0, `consent.${name}.${stat}`);
+      }
+    }
+  });
+
   it('refuses bad flags with a message naming the flag', async () => {
     const bad = await run(BENCH, ['--runs', '0']);
     assert.equal(bad.code, 2);

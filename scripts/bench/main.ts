@@ -21,6 +21,7 @@ import {
 import { startBenchOrigin, type BenchOrigin } from './origin.ts';
 import { formatValue, meetsBar, Results, type BenchRun } from './results.ts';
 import { coldStart } from './scenarios/cold-start.ts';
+import { consent } from './scenarios/consent.ts';
 import { drip } from './scenarios/drip.ts';
 import { endpoints } from './scenarios/endpoints.ts';
 import { load } from './scenarios/load.ts';
@@ -47,7 +48,7 @@ const SCENARIOS: Record<ServerMode, (ctx: BenchContext) => Promise<void>> = {
 };
 
 /** Scenarios that need no origin or server of ours. */
-const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = { store };
+const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = { store, consent };
 
 function parse(): BenchOptions {
   return parseOrExit('bench', USAGE, () => parseBenchOptions(process.argv.slice(2)));

@@ -14,11 +14,12 @@ export const MODES = [
   'memory',
   'load',
   'store',
+  'consent',
 ] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Scenarios that measure something other than a server: no origin or server is started for them. */
-export const STANDALONE_MODES = ['store'] as const;
+export const STANDALONE_MODES = ['store', 'consent'] as const;
 export type StandaloneMode = (typeof STANDALONE_MODES)[number];
 export type ServerMode = Exclude<Mode, StandaloneMode>;
 export const isStandalone = (mode: Mode): mode is StandaloneMode =>
@@ -61,12 +62,14 @@ modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
   --load           requests/s and p50/p95/p99 latency under load (autocannon)
   --store          key-value store get / put / CAS: p50, p99 and ops/s for the memory, SQLite and
                    Redis stores (no server; not in the full suite)
+  --consent        decode cost of a TC and a GPP string: IAB library vs memo, medians in µs (no
+                   server; not in the full suite)
 
 options
   --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)
   --peers          also measure a plain Node passthrough proxy and a workerd HTMLRewriter worker
   --connections N  load-test connections (16)
-  --duration S     seconds per load run (8); --store measures each operation S/8 s
+  --duration S     seconds per load run (8); --store and --consent measure each case S/8 s
   --runs N         repetitions for drip, cold start and endpoints (7)
   --rounds N       interleaved repetitions of every load run; medians and per-round ratios (1)
   --requests N     requests in --ttfb (20)
