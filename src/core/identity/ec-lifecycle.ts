@@ -96,7 +96,7 @@ export function createEcLifecycle(
   }
   const partnerHeaders = settings.ec.partners.map((partner) => `x-ts-${partner.source_domain}`);
 
-  const read = (request: Request, ctx: RequestContext): EcState => {
+  const read = (_request: Request, ctx: RequestContext): EcState => {
     const cookies = parseCookies(ctx.headers);
     const cookie = readEcCookie(cookies);
     const consent = buildConsentContext(
