@@ -115,6 +115,8 @@ export function workersServices(settings: Settings, env: WorkerEnv): PlatformSer
     connection: workersConnection,
     geo: workersGeo,
     deviceSignals: workersDeviceSignals,
+    // Only zones with Bot Management see `cf.botManagement.ja4`.
+    ja4Support: 'sometimes',
     log,
     requestId: workersRequestId,
     now,

@@ -5,7 +5,8 @@
  * Per request: health check (before auth, for load balancers) → geo (asked once, kept on the
  * context) → request context (ambiguous requests refused, the path normalised, trusted-proxy
  * resolution, header sanitising, first-party host) → basic auth (credentials a handler took are
- * not forwarded) → route → error mapping → finalize headers. Everything that can be decided once
+ * not forwarded) → route match → Edge Cookie read (and, on the publisher's pages, minted alongside
+ * the origin fetch) → route → error mapping → Edge Cookie finalisation → finalize headers. Everything that can be decided once
  * is decided here, at creation.
  */
 import { compileBasicAuth, unauthorizedError } from './auth/basic-auth.ts';
@@ -21,6 +22,8 @@ import {
 } from './http/request-context.ts';
 import { normaliseRequestPath } from './http/request-target.ts';
 import { refuseAmbiguousRequest } from './http/request-checks.ts';
+import { createEcLifecycle } from './identity/ec-lifecycle.ts';
+import { createPartnerRegistry } from './identity/partners.ts';
 import { logError } from './log-error.ts';
 import { buildRouteTable, matchRoute } from './routes.ts';
 import type { GeoInfo, PlatformServices } from './services.ts';
@@ -55,6 +58,8 @@ export function createApp(settings: Settings, services: PlatformServices): App {
   const proxyOnlyHeaders = buildProxyOnlyHeaders(settings);
   const authorize = compileBasicAuth(settings);
   const finalize = createFinalizer(settings);
+  const partners = createPartnerRegistry(settings.ec.partners);
+  const identity = createEcLifecycle(settings, services, partners);
   const table = buildRouteTable(settings, services);
   const log = services.log;
 
@@ -71,7 +76,8 @@ export function createApp(settings: Settings, services: PlatformServices): App {
     });
   };
 
-  const failWith = (thrown: unknown, context: FailureContext, geo: GeoInfo | null): Response => {
+  /** Logs a failure in the one shape (log-error.ts) and maps it to its response. */
+  const errorFor = (thrown: unknown, context: FailureContext): Response => {
     const error = toTsError(thrown);
     const { request } = context;
     logError(log, error, {
@@ -80,8 +86,10 @@ export function createApp(settings: Settings, services: PlatformServices): App {
       path: context.path,
       abandoned: request?.signal.aborted,
     });
-    return finalize(errorResponse(error), geo);
+    return errorResponse(error);
   };
+  const failWith = (thrown: unknown, context: FailureContext, geo: GeoInfo | null): Response =>
+    finalize(errorFor(thrown, context), geo);
   const fail = (thrown: unknown, context: FailureContext = {}): Response =>
     failWith(thrown, context, context.request ? services.geo(context.request) : null);
 
@@ -107,7 +115,18 @@ export function createApp(settings: Settings, services: PlatformServices): App {
       const verdict = await authorize(path, request.headers.get('authorization'));
       if (verdict === 'denied') return failWith(unauthorizedError(), { request, path }, geo);
       if (verdict === 'granted') ctx.headers.delete('authorization');
-      const response = await matchRoute(table, request.method, path)(request, ctx);
+      const route = matchRoute(table, request.method, path);
+      const ec = route.identity === 'none' ? undefined : identity.read(request, ctx);
+      if (ec !== undefined && route.identity === 'organic') identity.mint(ec, request, ctx);
+      let response: Response;
+      try {
+        response = await route.handle(request, ctx, ec);
+      } catch (thrown) {
+        // A failed page still honours the reader's consent: a withdrawal expires the cookie.
+        if (ec === undefined) throw thrown;
+        response = errorFor(thrown, { request, path });
+      }
+      if (ec !== undefined) response = await identity.finalize(ec, request, ctx, response);
       return finalize(response, geo);
     } catch (thrown) {
       return failWith(thrown, { request, path }, geo);

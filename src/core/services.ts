@@ -6,6 +6,7 @@ import type { ByteSinkFactory } from './byte-sink.ts';
 import type { BytePrimitives } from './bytes/byte-primitives.ts';
 import type { HtmlEngine } from './html/index.ts';
 import type { DeviceSignals } from './device/device-signals.ts';
+import type { Ja4Support } from './identity/bot-gate.ts';
 import type { Logger } from './log.ts';
 import type { KvStore } from './store/kv.ts';
 import type { RateLimiter } from './store/rate-limiter.ts';
@@ -138,6 +139,11 @@ export interface PlatformServices {
    * Nothing in it identifies a person; it is never logged.
    */
   deviceSignals(request: Request): DeviceSignals;
+  /**
+   * Whether `deviceSignals` carries a JA4 fingerprint: `always` (Fastly), `sometimes` (Cloudflare:
+   * with Bot Management only), `never` (Node). Decides the Edge Cookie's default bot gate.
+   */
+  readonly ja4Support: Ja4Support;
   log: Logger;
   /**
    * Optional: the platform's own id for the request (Cloudflare Ray ID, Fastly trace ID), so an

@@ -85,6 +85,7 @@ export async function createNodeServices(
     connection: connectionOf,
     geo: (request) => clientGeo(request, connectionOf(request)),
     deviceSignals: userAgentSignals,
+    ja4Support: 'never',
     kv,
     rateLimiter: rateLimiter.limiter,
     waitUntil: (_request, work) => background.add(work),

@@ -125,6 +125,7 @@ export function fakeServices(options: FakeServicesOptions = {}): FakeServices {
     connection: () => connection,
     geo: () => geo,
     deviceSignals: userAgentSignals,
+    ja4Support: 'never',
     log: createLogger({
       level: options.logLevel ?? 'debug',
       secrets: options.secrets ?? [],

@@ -22,12 +22,8 @@ export interface FeatureStatus {
 const IMPLEMENTED_INTEGRATIONS: ReadonlySet<string> = new Set(['nextjs']);
 
 export const FEATURE_STATUS: readonly FeatureStatus[] = [
-  // `ec.passphrase` alone asks for nothing: without `ec_store` upstream issues no Edge Cookie either.
-  { key: 'ec.ec_store', status: 'deferred', note: 'no Edge Cookie is issued' },
-  { key: 'ec.bot_gate', status: 'deferred', note: 'no Edge Cookie is issued' },
   { key: 'ec.partners', status: 'deferred', note: 'no partner sync or identify endpoint runs' },
   { key: 'ec.pull_sync_concurrency', status: 'deferred', note: 'no pull sync runs' },
-  { key: 'consent', status: 'deferred', note: 'consent signals are not interpreted' },
   { key: 'auction', status: 'deferred', note: 'no server-side auction runs' },
   {
     key: 'creative_opportunities',

@@ -76,6 +76,7 @@ export function fastlyServices(
     htmlEngine,
     connection,
     geo: (request) => safeGeoLookup(getGeolocationForIpAddress, connection(request).remoteAddress),
+    ja4Support: 'always',
     deviceSignals: (request) =>
       deviceSignalsOfClient(events.get(request)?.client, request.headers.get('user-agent')),
     log,
