@@ -88,9 +88,13 @@ test('ec: no cookie for subresources, crawlers, scripts or the tsjs route', asyn
   assert.equal(await services.kv?.countPrefix('', 100), 0);
 });
 
-test('ec: unknown jurisdiction (no geo) fails closed: no cookie', async () => {
-  const { get } = setup({ geo: null });
+test('ec: unknown jurisdiction (no geo) fails closed: no cookie, one warning naming [geo]', async () => {
+  const { get, services } = setup({ geo: null });
   assert.deepEqual(cookieOf(await get('/article', NAVIGATION)), []);
+  assert.deepEqual(cookieOf(await get('/article', NAVIGATION)), []);
+  const warnings = services.fake.logs.records().filter((record) => record.key === 'geo.mode');
+  assert.equal(warnings.length, 1);
+  assert.match(String(warnings[0]?.msg), /jurisdiction unknown.*set \[geo\]/);
 });
 
 test('ec: GDPR without a TC string: no cookie, no withdrawal', async () => {
