@@ -34,11 +34,8 @@ server_url = "https://pbs.example/openrtb2/auction"
 [integrations.nextjs]
 enabled = true
 
-[consent]
-mode = "proxy"
-
-[consent.gdpr]
-applies_in = ["DE"]
+[debug]
+ja4_endpoint_enabled = true
 `;
 
 describe('keys accepted but not implemented yet', () => {
@@ -63,14 +60,14 @@ describe('keys accepted but not implemented yet', () => {
 
   it('warns once per key written, whatever its sub-keys', () => {
     assert.deepEqual(warningsOf(DEFERRED_CONFIG), [
-      'consent: accepted, not implemented yet (consent signals are not interpreted)',
+      'debug: accepted, not implemented yet (no debug endpoint or auction dump exists)',
       'integrations.prebid: accepted, not implemented yet (the integration does not run)',
     ]);
   });
 
   it('warns for keys set from the environment too', () => {
-    assert.deepEqual(warningsOf('', { TRUSTED_SERVER__EC__BOT_GATE: 'ua' }), [
-      'ec.bot_gate: accepted, not implemented yet (no Edge Cookie is issued)',
+    assert.deepEqual(warningsOf('', { TRUSTED_SERVER__TESTER_COOKIE__ENABLED: 'true' }), [
+      'tester_cookie: accepted, not implemented yet (no tester-cookie endpoints exist)',
     ]);
   });
 
@@ -126,7 +123,7 @@ describe('the warnings at start-up', () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('warning: '));
     assert.deepEqual(lines, [
-      'warning: consent: accepted, not implemented yet (consent signals are not interpreted)',
+      'warning: debug: accepted, not implemented yet (no debug endpoint or auction dump exists)',
       'warning: integrations.prebid: accepted, not implemented yet (the integration does not run)',
     ]);
     assert.match(result.stderr, /configuration is valid/);
@@ -150,7 +147,7 @@ describe('the warnings at start-up', () => {
       .split('\n')
       .filter((line) => line.includes('"level":"warn"') && line.includes('configuration: '));
     assert.equal(warnings.length, 2, output);
-    assert.match(warnings[0] ?? '', /"msg":"configuration: consent: accepted, not implemented yet/);
+    assert.match(warnings[0] ?? '', /"msg":"configuration: debug: accepted, not implemented yet/);
     assert.match(warnings[1] ?? '', /"msg":"configuration: integrations\.prebid: accepted/);
   });
 });

@@ -88,9 +88,13 @@ test('ec: no cookie for subresources, crawlers, scripts or the tsjs route', asyn
   assert.equal(await services.kv?.countPrefix('', 100), 0);
 });
 
-test('ec: unknown jurisdiction (no geo) fails closed: no cookie', async () => {
-  const { get } = setup({ geo: null });
+test('ec: unknown jurisdiction (no geo) fails closed: no cookie, one warning naming [geo]', async () => {
+  const { get, services } = setup({ geo: null });
   assert.deepEqual(cookieOf(await get('/article', NAVIGATION)), []);
+  assert.deepEqual(cookieOf(await get('/article', NAVIGATION)), []);
+  const warnings = services.fake.logs.records().filter((record) => record.key === 'geo.mode');
+  assert.equal(warnings.length, 1);
+  assert.match(String(warnings[0]?.msg), /jurisdiction unknown.*set \[geo\]/);
 });
 
 test('ec: GDPR without a TC string: no cookie, no withdrawal', async () => {
@@ -104,21 +108,24 @@ test('ec: GDPR without a TC string: no cookie, no withdrawal', async () => {
 
 test('ec: GPC in a US privacy state withdraws: cookie expired and entry tombstoned at once', async () => {
   const { get, services } = setup({ geo: US_CA });
-  const minted = EC_ID.exec(cookieOf(await get('/article', NAVIGATION))[0] ?? '');
-  assert.ok(minted, 'a Californian without signals gets an ID');
+  // A US privacy state needs a signal: no signal at all is no ID (upstream).
+  assert.deepEqual(cookieOf(await get('/article', NAVIGATION)), []);
+  const optedIn = { ...NAVIGATION, cookie: 'us_privacy=1YNN' };
+  const minted = EC_ID.exec(cookieOf(await get('/article', optedIn))[0] ?? '');
+  assert.ok(minted, 'a Californian who has not opted out gets an ID');
   const id = minted[1] as string;
   const response = await get('/article', { ...NAVIGATION, 'sec-gpc': '1', cookie: `ts-ec=${id}` });
   assert.deepEqual(cookieOf(response), [EXPIRED]);
   const entry = await services.kv?.get(id);
   assert.ok(entry);
-  const parsed = JSON.parse(entry.value) as { consent: { ok: boolean }; ids: object };
+  const parsed = JSON.parse(entry.value) as { consent: { ok: boolean }; ids?: object };
   assert.equal(parsed.consent.ok, false);
-  assert.deepEqual(parsed.ids, {});
+  assert.deepEqual(parsed.ids ?? {}, {}, 'a tombstone keeps no partner IDs');
 });
 
 test('ec: a withdrawal is honoured on an error page too', async () => {
   const { get, services } = setup({ geo: US_CA });
-  services.fake.origin.fail('unreachable');
+  services.fake.origin.fail('connect');
   const response = await get('/article', {
     ...NAVIGATION,
     'sec-gpc': '1',
@@ -181,7 +188,9 @@ test('ec: a graph write that fails means no cookie, and the page is still served
 
 test('ec: logs never carry the full ID, the IP or a raw consent string', async () => {
   const { get, services } = setup({ geo: US_CA });
-  const id = EC_ID.exec(cookieOf(await get('/article', NAVIGATION))[0] ?? '')?.[1] as string;
+  const optedIn = { ...NAVIGATION, cookie: 'us_privacy=1YNN' };
+  const id = EC_ID.exec(cookieOf(await get('/article', optedIn))[0] ?? '')?.[1] as string;
+  assert.ok(id);
   await get('/article', { ...NAVIGATION, 'sec-gpc': '1', cookie: `ts-ec=${id}; us_privacy=1YYN` });
   const all = services.fake.logs.lines.join('\n');
   assert.ok(!all.includes(id), 'full ID logged');

@@ -96,7 +96,16 @@ export function createEcLifecycle(
   }
   const partnerHeaders = settings.ec.partners.map((partner) => `x-ts-${partner.source_domain}`);
 
-  const read = (request: Request, ctx: RequestContext): EcState => {
+  let geoWarned = false;
+  const read = (_request: Request, ctx: RequestContext): EcState => {
+    if (ctx.geo === null && graph !== undefined && !geoWarned) {
+      // Once per process: every request without geo is the same configuration problem.
+      geoWarned = true;
+      log.warn(
+        'no geo for this request: jurisdiction unknown, so no Edge Cookie is issued (on Node, set [geo])',
+        { key: 'geo.mode' },
+      );
+    }
     const cookies = parseCookies(ctx.headers);
     const cookie = readEcCookie(cookies);
     const consent = buildConsentContext(
