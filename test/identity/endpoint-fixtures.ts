@@ -76,7 +76,7 @@ export interface EndpointApp {
   kv: KvStore | undefined;
   /** The graph over the same store, to seed and inspect entries. */
   graph: IdentityGraph;
-  fetch(path: string, init?: RequestInit): Promise<Response>;
+  fetch: (path: string, init?: RequestInit) => Promise<Response>;
 }
 
 export interface EndpointAppOptions extends EndpointToml {
@@ -97,12 +97,14 @@ export function endpointApp(options: EndpointAppOptions = {}): EndpointApp {
   const kv =
     options.kv === null
       ? undefined
-      : (options.kv ?? openSqliteKv({ path: ':memory:', busyTimeoutMs: 250, now: services.now }));
+      : (options.kv ??
+        openSqliteKv({ path: ':memory:', busyTimeoutMs: 250, now: () => services.now() }));
   services.kv = kv;
-  if (options.noRateLimiter !== true) services.rateLimiter = createMemoryRateLimiter(services.now);
+  if (options.noRateLimiter !== true)
+    services.rateLimiter = createMemoryRateLimiter(() => services.now());
   const app = createApp(endpointSettings(options), services);
   const graph = createIdentityGraph(kv ?? openSqliteKv({ path: ':memory:', busyTimeoutMs: 250 }), {
-    now: services.now,
+    now: () => services.now(),
   });
   return {
     app,
