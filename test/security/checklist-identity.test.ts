@@ -203,13 +203,17 @@ describe('security checklist: the Edge Cookie (node)', () => {
       [7, 'BVQqAAAAAgA.QA'],
       [8, 'BVVVVVVVVWA.AA'],
     ]);
-    for (const signal of [{ 'sec-gpc': '1' }, { cookie: `__gpp=${optOut}` }]) {
+    const signals: Array<Record<string, string>> = [
+      { 'sec-gpc': '1' },
+      { cookie: `__gpp=${optOut}` },
+    ];
+    for (const signal of signals) {
       const fresh = await page(california, signal);
       assert.deepEqual(setCookies(fresh.headers), [], JSON.stringify(signal));
       const minted = await page(california, { cookie: 'us_privacy=1YNN' });
       const id = EC_COOKIE.exec(setCookies(minted.headers)[0] ?? '')?.[1] as string;
       assert.ok(id, 'not opted out: an ID');
-      const cookie = [`ts-ec=${id}`, signal.cookie].filter(Boolean).join('; ');
+      const cookie = [`ts-ec=${id}`, signal['cookie']].filter(Boolean).join('; ');
       const withdrawn = await page(california, { ...signal, cookie });
       assert.match(setCookies(withdrawn.headers)[0] ?? '', /^ts-ec=; .*Max-Age=0/);
       const entry = JSON.parse((await california.kv.get(id))?.value ?? '{}') as {
