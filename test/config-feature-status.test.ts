@@ -89,7 +89,6 @@ describe('keys accepted but not implemented yet', () => {
         '[[ec.partners]]\nname = "P"\nsource_domain = "p.example"\napi_token = "p-token-0123456789abcdef0123456789"\npull_sync_ttl_sec = 60\n',
       ),
       [
-        'ec.partners: accepted, not implemented yet (no partner sync or identify endpoint runs)',
         'ec.partners[].pull_sync_ttl_sec: accepted for compatibility, has no effect (upstream no longer reads it)',
       ],
     );

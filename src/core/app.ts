@@ -22,8 +22,9 @@ import {
 } from './http/request-context.ts';
 import { normaliseRequestPath } from './http/request-target.ts';
 import { refuseAmbiguousRequest } from './http/request-checks.ts';
-import { createEcLifecycle } from './identity/ec-lifecycle.ts';
+import { createEcLifecycle, type EcLifecycleHooks } from './identity/ec-lifecycle.ts';
 import { createPartnerRegistry } from './identity/partners.ts';
+import { createPullSync } from './identity/pull-sync.ts';
 import { logError } from './log-error.ts';
 import { buildRouteTable, matchRoute } from './routes.ts';
 import type { GeoInfo, PlatformServices } from './services.ts';
@@ -59,8 +60,15 @@ export function createApp(settings: Settings, services: PlatformServices): App {
   const authorize = compileBasicAuth(settings);
   const finalize = createFinalizer(settings);
   const partners = createPartnerRegistry(settings.ec.partners);
-  const identity = createEcLifecycle(settings, services, partners);
-  const table = buildRouteTable(settings, services);
+  // Pull sync needs the lifecycle's graph, and the lifecycle calls pull sync: the hook is filled
+  // in once both exist (the lifecycle looks it up on each response).
+  const hooks: EcLifecycleHooks = {};
+  const identity = createEcLifecycle(settings, services, partners, hooks);
+  if (identity.graph !== undefined) {
+    const pullSync = createPullSync({ graph: identity.graph, partners, settings, services });
+    if (pullSync !== undefined) hooks.afterOrganicResponse = pullSync;
+  }
+  const table = buildRouteTable(settings, services, identity);
   const log = services.log;
 
   const contextFor = (

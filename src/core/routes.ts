@@ -1,12 +1,22 @@
 /**
  * The route table: defined once, here, for every adapter; matched in the upstream's order, first
  * match wins, exact method and path (`HEAD /auction` falls through to the origin, as upstream).
- * Only routes that work are registered; later features add their rows in upstream order:
- * discovery, verify-signature, admin keys, auction, first-party proxy, integration routes.
+ * Only routes that work, and whose feature is configured, are registered; later features add their
+ * rows in upstream order: discovery, verify-signature, admin keys, tester cookie, auction,
+ * first-party proxy, integration routes.
  */
+import { TsError } from './errors.ts';
 import { adminReservation, adminReservationResponse } from './http/admin-namespace.ts';
 import type { RequestContext } from './http/request-context.ts';
-import type { EcState } from './identity/ec-lifecycle.ts';
+import {
+  ADMIN_EC_PATH,
+  ADMIN_EIDS_PATH,
+  createAdminEcHandler,
+  createAdminEidsHandler,
+} from './identity/admin.ts';
+import { BATCH_SYNC_PATH, createBatchSyncHandler } from './identity/batch-sync.ts';
+import type { EcLifecycle, EcState } from './identity/ec-lifecycle.ts';
+import { createIdentifyHandlers, IDENTIFY_PATH } from './identity/identify.ts';
 import { createPublisherProxy } from './proxy/publisher-proxy.ts';
 import { createPublisherRewrite } from './proxy/publisher-rewrite.ts';
 import type { PlatformServices } from './services.ts';
@@ -44,6 +54,7 @@ export interface RouteTable {
 }
 
 const ANY_METHOD: ReadonlySet<string> = new Set();
+const GET: ReadonlySet<string> = new Set(['GET']);
 
 /**
  * The admin namespace, when no admin route answered (admin-namespace.ts): answered here, never
@@ -60,10 +71,15 @@ const reservedAdminRoute: Route = {
     ),
 };
 
-export function buildRouteTable(settings: Settings, services: PlatformServices): RouteTable {
+export function buildRouteTable(
+  settings: Settings,
+  services: PlatformServices,
+  identity: Pick<EcLifecycle, 'graph' | 'partners'>,
+): RouteTable {
   const bundle = buildUnifiedBundle();
   const tsjs = createTsjsRoute(bundle);
   const routes: Route[] = [
+    ...identityRoutes(settings, services, identity),
     {
       name: 'tsjs',
       // HEAD is answered here too (upstream sends it to the origin, which has no such file).
@@ -86,6 +102,87 @@ export function buildRouteTable(settings: Settings, services: PlatformServices):
       handle: (request, ctx) => publisher(request, ctx),
     },
   };
+}
+
+/**
+ * The Edge Cookie's endpoints, in upstream order: the graph's admin diagnostics (when `[ec]
+ * ec_store` is set), then batch sync and identify (when partners are configured).
+ */
+function identityRoutes(
+  settings: Settings,
+  services: PlatformServices,
+  identity: Pick<EcLifecycle, 'graph' | 'partners'>,
+): Route[] {
+  const routes: Route[] = [];
+  const { partners } = identity;
+  const log = services.log;
+  if (settings.ec.ec_store !== undefined) {
+    const adminEc = createAdminEcHandler({ kv: services.kv, partners, log });
+    const adminEids = createAdminEidsHandler(partners);
+    routes.push(
+      {
+        name: 'admin-ec',
+        methods: GET,
+        // `/_ts/admin/ec/` and deeper paths are left to the namespace reservation (404).
+        matches: (path) =>
+          path === ADMIN_EC_PATH ||
+          (path.startsWith(`${ADMIN_EC_PATH}/`) &&
+            path.length > ADMIN_EC_PATH.length + 1 &&
+            !path.includes('/', ADMIN_EC_PATH.length + 1)),
+        identity: 'none',
+        handle: (request, ctx) => adminEc(request, ctx),
+      },
+      {
+        name: 'admin-eids',
+        methods: GET,
+        matches: (path) => path === ADMIN_EIDS_PATH,
+        identity: 'none',
+        handle: (request, ctx) => adminEids(request, ctx),
+      },
+    );
+  }
+  if (settings.ec.partners.length > 0) {
+    const batchSync = createBatchSyncHandler({
+      graph: identity.graph,
+      partners,
+      rateLimiter: services.rateLimiter,
+      log,
+    });
+    const identify = createIdentifyHandlers({
+      publisherDomain: settings.publisher.domain,
+      graph: identity.graph,
+      partners,
+      log,
+    });
+    routes.push(
+      {
+        name: 'batch-sync',
+        methods: new Set(['POST']),
+        matches: (path) => path === BATCH_SYNC_PATH,
+        identity: 'none',
+        handle: (request) => batchSync(request),
+      },
+      {
+        name: 'identify',
+        methods: GET,
+        matches: (path) => path === IDENTIFY_PATH,
+        // Reads the reader's cookie and consent; never mints.
+        identity: 'read',
+        handle: (request, _ctx, ec) => {
+          if (ec === undefined) throw new TsError('internal', 'identify runs without its EC state');
+          return identify.get(request, ec);
+        },
+      },
+      {
+        name: 'identify-preflight',
+        methods: new Set(['OPTIONS']),
+        matches: (path) => path === IDENTIFY_PATH,
+        identity: 'none',
+        handle: (request) => Promise.resolve(identify.preflight(request)),
+      },
+    );
+  }
+  return routes;
 }
 
 /** The route for a request: the first named route that takes it, else the publisher's. */

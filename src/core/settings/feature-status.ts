@@ -22,8 +22,6 @@ export interface FeatureStatus {
 const IMPLEMENTED_INTEGRATIONS: ReadonlySet<string> = new Set(['nextjs']);
 
 export const FEATURE_STATUS: readonly FeatureStatus[] = [
-  { key: 'ec.partners', status: 'deferred', note: 'no partner sync or identify endpoint runs' },
-  { key: 'ec.pull_sync_concurrency', status: 'deferred', note: 'no pull sync runs' },
   { key: 'auction', status: 'deferred', note: 'no server-side auction runs' },
   {
     key: 'creative_opportunities',

@@ -9,8 +9,9 @@
  * - a cap on the body: a declared `Content-Length` over it fails before the body is read, a body
  *   that grows past it errors mid-stream — never a silently cut "success";
  * - only http(s), no credentials in the URL, and never the reader's cookies or credentials: the
- *   `Cookie`, `Authorization` and `Proxy-Authorization` headers are removed unless the caller
- *   names the one cookie it may forward.
+ *   `Cookie`, `Authorization` and `Proxy-Authorization` headers are removed, and only what the
+ *   caller passes as an option goes out (the one cookie it may forward, the server's own
+ *   credential for the third party).
  */
 import { TsError } from '../errors.ts';
 import { failureKindFromMessage, fetchFailureError } from '../fetch-failure.ts';
@@ -29,6 +30,11 @@ export interface UpstreamFetchOptions {
    * creative host); everything else the request had is dropped.
    */
   cookie?: string;
+  /**
+   * The `Authorization` value this request carries: this server's own credential for the third
+   * party (pull sync's Bearer token), never one a client sent.
+   */
+  authorization?: string;
 }
 
 export type UpstreamFetch = (request: Request, options: UpstreamFetchOptions) => Promise<Response>;
@@ -58,6 +64,7 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
     const headers = new Headers(request.headers);
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
     if (options.cookie !== undefined) headers.set('cookie', options.cookie);
+    if (options.authorization !== undefined) headers.set('authorization', options.authorization);
 
     const deadline = new AbortController();
     const timer = setTimeout(
