@@ -71,25 +71,19 @@ describe('identity endpoints under attack (node)', () => {
     );
   });
 
-  it('token lookup takes as long for a near miss as for a far one (a hash, not a comparison)', async () => {
+  it('tokens are looked up by their SHA-256, so a near miss finds nothing', async () => {
+    // No timing assertion here (timings belong in the bench): the lookup is a Map keyed by the
+    // token's digest (partners.ts), so no byte of a presented token is compared with a real one.
     const registry = await createPartnerRegistry(endpointSettings().ec.partners);
-    const near = `${TOKEN_SSP.slice(0, -1)}!`;
-    const far = `!${'x'.repeat(TOKEN_SSP.length - 1)}`;
-    const time = async (token: string) => {
-      const start = performance.now();
-      for (let i = 0; i < 50; i++) await registry.byToken(token);
-      return performance.now() - start;
-    };
-    const nearTimes: number[] = [];
-    const farTimes: number[] = [];
-    for (let round = 0; round < 40; round++) {
-      nearTimes.push(await time(near));
-      farTimes.push(await time(far));
+    for (const token of [
+      `${TOKEN_SSP.slice(0, -1)}!`,
+      `!${TOKEN_SSP.slice(1)}`,
+      TOKEN_SSP.toUpperCase(),
+      `${TOKEN_SSP} `,
+      TOKEN_SSP.slice(0, 16),
+    ]) {
+      assert.equal(await registry.byToken(token), undefined, token.slice(0, 8));
     }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] as number;
-    const ratio = median(nearTimes) / median(farTimes);
-    assert.ok(ratio > 0.5 && ratio < 2, `near/far lookup time ratio ${ratio.toFixed(2)}`);
-    assert.equal(await registry.byToken(near), undefined);
     assert.equal((await registry.byToken(TOKEN_SSP))?.source_domain, 'ssp.example');
   });
 
