@@ -1,7 +1,7 @@
 /**
  * The decoders and readers one by one: upstream's tcf.rs, gpp.rs, us_privacy.rs, jurisdiction.rs
- * and extraction.rs cases that still apply to the IAB libraries, the spec's §F.4 vectors, and the
- * two cost fences in front of the libraries (hostile strings must be refused quickly).
+ * and extraction.rs cases that still apply to our strict decoders, the spec's §F.4 vectors, and
+ * hostile strings (vendor ranges, GPP header ranges) that must cost microseconds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,7 +40,7 @@ function rangeBombTc(ranges: number): string {
   return bitsToBase64url(bits);
 }
 
-describe('TC strings (@iabtechlabtcf/core)', () => {
+describe('TC strings', () => {
   it('decodes the §F.4 anchor: cmp 31, vendor list 126, no purposes, 2022-04-20', () => {
     const tcf = decodeTcString(TC_2022);
     assert.ok(tcf);
@@ -52,7 +52,7 @@ describe('TC strings (@iabtechlabtcf/core)', () => {
     assert.equal(new Date(tcf.lastUpdatedMs).toISOString().slice(0, 10), '2022-04-20');
   });
 
-  it('treats upstream extraction vector as undecodable (the library is strict)', () => {
+  it('treats upstream extraction vector as undecodable (it ends inside its bitfield)', () => {
     assert.equal(decodeTcString(TC_LENIENT_ONLY), undefined);
   });
 
@@ -69,7 +69,7 @@ describe('TC strings (@iabtechlabtcf/core)', () => {
     assert.ok(tcf);
     assert.deepEqual([...tcf.purposeConsents], [1, 2, 4]);
     assert.deepEqual([...tcf.purposeLegitimateInterests], [7]);
-    assert.deepEqual([...tcf.vendorConsents], [1, 5, 755]);
+    assert.deepEqual([...tcf.vendorConsents.values()], [1, 5, 755]);
     assert.deepEqual([...tcf.specialFeatureOptins], [1]);
     assert.equal(tcf.cmpId, 300);
     assert.equal(tcf.lastUpdatedMs, Date.parse('2026-11-30T00:00:00Z'));
@@ -90,18 +90,21 @@ describe('TC strings (@iabtechlabtcf/core)', () => {
     assert.equal(decodeTcString(tc + '.' + 'A'.repeat(4096 - tc.length)), undefined, '4097');
   });
 
-  it('refuses a range bomb in well under a millisecond (the library alone: ~1 s)', () => {
-    const bomb = rangeBombTc(110);
-    assert.ok(bomb.length < 1000);
+  it('decodes a 3.9 KB cookie of 700 ranges 1–65535 in microseconds, without expanding it', () => {
+    // The library took 1.15 s on this string; a fence in front of it refused it at 20,000 IDs.
+    const bomb = rangeBombTc(700);
+    assert.ok(bomb.length > 3800 && bomb.length <= 4096);
     const started = performance.now();
-    assert.equal(decodeTcStringUncached(bomb), undefined);
-    assert.ok(performance.now() - started < 50, 'refused before the library expands it');
-    // A single full range is within budget and decodes.
-    assert.equal(decodeTcStringUncached(rangeBombTc(0))?.vendorConsents.size, 0);
+    const tcf = decodeTcStringUncached(bomb);
+    assert.ok(performance.now() - started < 20);
+    assert.equal(tcf?.vendorConsents.size, 65535);
+    assert.equal(tcf.vendorConsents.has(65535), true);
+    assert.equal(tcf.vendorConsents.has(0), false);
+    assert.equal(tcf.vendorLegitimateInterests.size, 0);
   });
 });
 
-describe('GPP strings (@iabgpp/cmpapi)', () => {
+describe('GPP strings', () => {
   it('decodes the §F.4 vectors', () => {
     const usp = decodeGppString('DBABTA~1YNN');
     assert.deepEqual(usp?.sectionIds, [6]);
