@@ -32,7 +32,16 @@ const state = (bits: number): UsLayout => ({ coreBits: v1(bits), saleOptOutAt: 1
 const US_SECTIONS: ReadonlyMap<number, UsLayout> = new Map([
   // National: six notices before the opt-outs. Version 2 widened the sensitive-data (12 → 16
   // entries) and known-child (2 → 3) lists, which come after `SaleOptOut`.
-  [7, { coreBits: new Map([[1, 60], [2, 70]]), saleOptOutAt: 18 }],
+  [
+    7,
+    {
+      coreBits: new Map([
+        [1, 60],
+        [2, 70],
+      ]),
+      saleOptOutAt: 18,
+    },
+  ],
   [8, state(46)], // California
   [9, state(40)], // Virginia
   [10, state(38)], // Colorado

@@ -15,7 +15,12 @@
  *   only once a restriction names a vendor (stricter: we check it always).
  */
 import type { BitReader } from './base64url-bits.ts';
-import { bitfieldVendorSet, EMPTY_VENDOR_SET, rangeVendorSet, type VendorSet } from './vendor-set.ts';
+import {
+  bitfieldVendorSet,
+  EMPTY_VENDOR_SET,
+  rangeVendorSet,
+  type VendorSet,
+} from './vendor-set.ts';
 
 const MAX_ID_BITS = 16;
 const ENTRIES_BITS = 12;
