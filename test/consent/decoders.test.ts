@@ -16,29 +16,17 @@ import { buildConsentContext } from '../../src/core/consent/pipeline.ts';
 import { decodeTcString, decodeTcStringUncached } from '../../src/core/consent/tcf.ts';
 import { decodeUsPrivacy, encodeUsPrivacy } from '../../src/core/consent/usp.ts';
 import { parseCookies } from '../../src/core/http/cookies.ts';
-import { DEFAULT_CONSENT, encodeTc, gppOf, NOW, TC_2022, TC_LENIENT_ONLY } from './helpers.ts';
-
-const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-/** Packs a string of 0/1 into base64url, zero-padded. */
-function bitsToBase64url(bits: string): string {
-  const padded = bits.padEnd(Math.ceil(bits.length / 6) * 6, '0');
-  let out = '';
-  for (let i = 0; i < padded.length; i += 6) out += A[parseInt(padded.slice(i, i + 6), 2)];
-  return out;
-}
-const field = (value: number, width: number) => value.toString(2).padStart(width, '0');
-
-/** A v2 core segment whose vendor consents are `ranges` copies of the range 1–65535. */
-function rangeBombTc(ranges: number): string {
-  let bits = field(2, 6) + field(16_500_000_000, 36) + field(16_500_000_000, 36);
-  bits += field(10, 12) + field(1, 12) + field(0, 6) + field(4, 6) + field(13, 6);
-  bits += field(1, 12) + field(4, 6) + '00' + field(0, 12) + field(0xffffff, 24) + field(0, 24);
-  bits += '0' + field(4, 6) + field(13, 6);
-  bits += field(65535, 16) + '1' + field(ranges, 12);
-  for (let i = 0; i < ranges; i++) bits += '1' + field(1, 16) + field(65535, 16);
-  bits += field(0, 16) + '0' + field(0, 12);
-  return bitsToBase64url(bits);
-}
+import {
+  bitsToBase64url,
+  DEFAULT_CONSENT,
+  encodeTc,
+  field,
+  gppOf,
+  NOW,
+  rangeBombTc,
+  TC_2022,
+  TC_LENIENT_ONLY,
+} from './helpers.ts';
 
 describe('TC strings', () => {
   it('decodes the §F.4 anchor: cmp 31, vendor list 126, no purposes, 2022-04-20', () => {

@@ -76,18 +76,29 @@ export function rangeVendorSet(bounds: readonly number[]): VendorSet {
 
 /** Sorted, disjoint, non-adjacent ranges covering the same IDs. */
 function mergeRanges(bounds: readonly number[]): Uint32Array {
-  const order = Array.from({ length: bounds.length / 2 }, (_, i) => i);
-  order.sort((a, b) => (bounds[a * 2] as number) - (bounds[b * 2] as number));
-  const merged: number[] = [];
-  for (const index of order) {
-    const start = bounds[index * 2] as number;
-    const end = bounds[index * 2 + 1] as number;
-    const last = merged.length - 1;
-    if (last > 0 && start <= (merged[last] as number) + 1) {
-      merged[last] = Math.max(merged[last] as number, end);
+  const merged = new Uint32Array(bounds.length);
+  let length = 0;
+  const add = (start: number, end: number) => {
+    if (length > 0 && start <= (merged[length - 1] as number) + 1) {
+      if (end > (merged[length - 1] as number)) merged[length - 1] = end;
     } else {
-      merged.push(start, end);
+      merged[length++] = start;
+      merged[length++] = end;
     }
+  };
+  let ascending = true;
+  for (let i = 2; i < bounds.length && ascending; i += 2) {
+    ascending = (bounds[i] as number) >= (bounds[i - 2] as number);
   }
-  return Uint32Array.from(merged);
+  if (ascending) {
+    // CMPs write ranges in order; only a hand-made string needs sorting.
+    for (let i = 0; i < bounds.length; i += 2) add(bounds[i] as number, bounds[i + 1] as number);
+  } else {
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < bounds.length; i += 2)
+      pairs.push([bounds[i] as number, bounds[i + 1] as number]);
+    pairs.sort((a, b) => a[0] - b[0]);
+    for (const [start, end] of pairs) add(start, end);
+  }
+  return merged.subarray(0, length);
 }
