@@ -120,7 +120,7 @@ describe('npm run bench', () => {
     }
   });
 
-  it('--consent measures library and memo decode cost without starting a server', async () => {
+  it('--consent measures ours, the library and the memo without starting a server', async () => {
     const { code, stdout, stderr } = await run(BENCH, [
       '--consent',
       '--duration',
@@ -130,11 +130,12 @@ describe('npm run bench', () => {
     ]);
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /origin:/);
-    assert.match(stderr, /consent string\s+library µs\s+memo µs\s+library \/ memo/);
-    assert.match(stdout, /consent tc decode, memo {2}median .* < 20\.0 µs: (met|NOT met)/);
+    assert.match(stderr, /consent string\s+library µs\s+ours µs\s+library \/ ours\s+memo µs/);
+    assert.match(stdout, /consent tc decode, ours {2}median .* < 20\.0 µs: (met|NOT met)/);
+    assert.match(stdout, /consent hostile tc .*, ours {2}median .* < 100 µs: (met|NOT met)/);
     const saved = JSON.parse(readFileSync(join(results, 'consent-smoke.json'), 'utf8')) as SavedRun;
     for (const name of ['tc', 'gpp']) {
-      for (const stat of ['library', 'memo', 'ratio']) {
+      for (const stat of ['library', 'ours', 'memo', 'ratio']) {
         const metric = saved.metrics.find((m) => m.key === `consent.${name}.${stat}`);
         assert.ok(metric && metric.value > 0, `consent.${name}.${stat}`);
       }

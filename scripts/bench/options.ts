@@ -62,8 +62,8 @@ modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
   --load           requests/s and p50/p95/p99 latency under load (autocannon)
   --store          key-value store get / put / CAS: p50, p99 and ops/s for the memory, SQLite and
                    Redis stores (no server; not in the full suite)
-  --consent        decode cost of a TC and a GPP string: IAB library vs memo, medians in µs (no
-                   server; not in the full suite)
+  --consent        decode cost of a TC, a GPP and a hostile TC string: ours vs the IAB libraries
+                   vs memo, medians in µs (no server; not in the full suite)
 
 options
   --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)

@@ -22,6 +22,7 @@ import {
   type TcfConsent,
   type UsPrivacy,
 } from '../../src/core/consent/types.ts';
+import { EMPTY_VENDOR_SET } from '../../src/core/consent/vendor-set.ts';
 import type { GeoInfo } from '../../src/core/services.ts';
 import {
   consentConfig,
@@ -54,11 +55,15 @@ function tcf(purposes: number[], lastUpdatedMs = NOW): TcfConsent {
     policyVersion: 4,
     createdMs: lastUpdatedMs,
     lastUpdatedMs,
+    isServiceSpecific: true,
+    useNonStandardTexts: false,
+    purposeOneTreatment: false,
+    publisherCountryCode: 'AA',
     purposeConsents: new Set(purposes),
     purposeLegitimateInterests: new Set(),
     specialFeatureOptins: new Set(),
-    vendorConsents: new Set(),
-    vendorLegitimateInterests: new Set(),
+    vendorConsents: EMPTY_VENDOR_SET,
+    vendorLegitimateInterests: EMPTY_VENDOR_SET,
   };
 }
 

@@ -103,5 +103,30 @@ export function gppOf(sections: Array<[number, string]>): string {
   return [header.encode(), ...sections.map(([, encoded]) => encoded)].join('~');
 }
 
+const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Packs a string of 0/1 into base64url, zero-padded. */
+export function bitsToBase64url(bits: string): string {
+  const padded = bits.padEnd(Math.ceil(bits.length / 6) * 6, '0');
+  let out = '';
+  for (let i = 0; i < padded.length; i += 6) out += A[parseInt(padded.slice(i, i + 6), 2)];
+  return out;
+}
+export const field = (value: number, width: number) => value.toString(2).padStart(width, '0');
+
+/**
+ * A v2 core segment whose vendor consents are `ranges` copies of the range 1–65535: 700 make a
+ * 3.9 KB cookie that cost `@iabtechlabtcf/core` 1.15 s (it expands ranges ID by ID).
+ */
+export function rangeBombTc(ranges: number): string {
+  let bits = field(2, 6) + field(16_500_000_000, 36) + field(16_500_000_000, 36);
+  bits += field(10, 12) + field(1, 12) + field(0, 6) + field(4, 6) + field(13, 6);
+  bits += field(1, 12) + field(4, 6) + '00' + field(0, 12) + field(0xffffff, 24) + field(0, 24);
+  bits += '0' + field(4, 6) + field(13, 6);
+  bits += field(65535, 16) + '1' + field(ranges, 12);
+  for (let i = 0; i < ranges; i++) bits += '1' + field(1, 16) + field(65535, 16);
+  bits += field(0, 16) + '0' + field(0, 12);
+  return bitsToBase64url(bits);
+}
+
 export const DAY_MS = 86_400_000;
 export const NOW = Date.parse('2026-12-07T12:00:00Z');

@@ -3,6 +3,9 @@
  * (decisions.ts) and, later, the auction's consent forwarding work from. Everything here is
  * immutable: decoded strings are memoised and shared between requests.
  */
+import type { VendorSet } from './vendor-set.ts';
+
+export type { VendorSet } from './vendor-set.ts';
 
 /** The privacy regime a request falls under, from its geo and `[consent]` (jurisdiction.ts). */
 export type Jurisdiction =
@@ -12,7 +15,7 @@ export type Jurisdiction =
   /** No geo: nothing can be decided, so every decision that needs consent fails closed. */
   | { readonly kind: 'unknown' };
 
-/** The core segment of a TCF v2 TC string: the fields the decisions and the auction read. */
+/** The core segment of a TCF v2 TC string (tcf.ts): the fields the decisions and the auction read. */
 export interface TcfConsent {
   readonly version: 2;
   readonly cmpId: number;
@@ -25,13 +28,21 @@ export interface TcfConsent {
   /** Milliseconds since the epoch (the string holds deciseconds). */
   readonly createdMs: number;
   readonly lastUpdatedMs: number;
+  /** The consent applies to this site only, not to a shared (global) scope. */
+  readonly isServiceSpecific: boolean;
+  readonly useNonStandardTexts: boolean;
+  /** Purpose 1 was not disclosed because the publisher's country does not require it. */
+  readonly purposeOneTreatment: boolean;
+  /** Two upper-case letters (`DE`). */
+  readonly publisherCountryCode: string;
   /** Purposes 1–24 the user consented to. */
   readonly purposeConsents: ReadonlySet<number>;
   readonly purposeLegitimateInterests: ReadonlySet<number>;
   /** Special features 1–12 the user opted in to. */
   readonly specialFeatureOptins: ReadonlySet<number>;
-  readonly vendorConsents: ReadonlySet<number>;
-  readonly vendorLegitimateInterests: ReadonlySet<number>;
+  /** Range-aware: a string's ranges are never expanded into their members. */
+  readonly vendorConsents: VendorSet;
+  readonly vendorLegitimateInterests: VendorSet;
 }
 
 /** `Y` / `N` / `-` of a US Privacy string. */
