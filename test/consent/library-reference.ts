@@ -25,9 +25,8 @@ import {
   UsVa,
 } from '@iabgpp/cmpapi';
 import type { SaleOptOut } from '../../src/core/consent/gpp-us.ts';
-import { readGppHeader } from '../../src/core/consent/gpp-header.ts';
-import type { GppConsent, TcfConsent, UsPrivacy } from '../../src/core/consent/types.ts';
-import { decodeUsPrivacy } from '../../src/core/consent/usp.ts';
+import { decodeGppWith } from '../../src/core/consent/gpp.ts';
+import type { GppConsent, TcfConsent } from '../../src/core/consent/types.ts';
 
 /** Everything a decoded TC string says, as plain data both decoders can be compared on. */
 export interface TcFields {
@@ -179,36 +178,9 @@ export function librarySaleOptOut(id: number, encoded: string): SaleOptOut | und
  * library's expands header ranges without limit), the library for sections 2 and 7–23.
  */
 export function libraryDecodeGpp(raw: string): GppConsent | undefined {
-  if (raw.length === 0 || raw.length > 8192) return undefined;
-  const [header = '', ...sections] = raw.split('~');
-  const sectionIds = readGppHeader(header, sections.length);
-  if (sectionIds === undefined || sections.some((section) => section.trim() === '')) {
-    return undefined;
-  }
-  let euTcf: TcfConsent | undefined;
-  let usp: UsPrivacy | undefined;
-  let usOptedOut: boolean | undefined;
-  let sectionUndecodable = false;
-  sectionIds.forEach((id, index) => {
-    const encoded = sections[index] as string;
-    if (id === 2) {
-      euTcf = libraryDecodeTc(encoded);
-      if (euTcf === undefined) sectionUndecodable = true;
-    } else if (id === 6) {
-      usp = decodeUsPrivacy(encoded);
-      if (usp === undefined) sectionUndecodable = true;
-    } else if (LIBRARY_US_SECTIONS.has(id)) {
-      const saleOptOut = librarySaleOptOut(id, encoded);
-      if (saleOptOut === undefined) sectionUndecodable = true;
-      if (saleOptOut === 'opted-out') usOptedOut = true;
-      if (saleOptOut === 'not-opted-out' && usOptedOut === undefined) usOptedOut = false;
-    }
+  return decodeGppWith(raw, {
+    tc: libraryDecodeTc,
+    usSaleOptOut: (id, encoded) =>
+      LIBRARY_US_SECTIONS.has(id) ? (librarySaleOptOut(id, encoded) ?? 'unreadable') : undefined,
   });
-  return {
-    sectionIds,
-    sectionUndecodable,
-    ...(euTcf === undefined ? {} : { euTcf }),
-    ...(usp === undefined ? {} : { usp }),
-    ...(usOptedOut === undefined ? {} : { usSaleOptOut: usOptedOut }),
-  };
 }

@@ -12,7 +12,7 @@
  * unreadable section of the three kinds above sets `sectionUndecodable` and is left out.
  */
 import { readGppHeader } from './gpp-header.ts';
-import { isUsSection, readUsSaleOptOut } from './gpp-us.ts';
+import { isUsSection, readUsSaleOptOut, type SaleOptOut } from './gpp-us.ts';
 import { createMemo } from './memo.ts';
 import { decodeTcString, decodeTcStringUncached } from './tcf.ts';
 import type { GppConsent, TcfConsent, UsPrivacy } from './types.ts';
@@ -24,10 +24,18 @@ const MEMO_ENTRIES = 256;
 const SECTION_TCF_EU_V2 = 2;
 const SECTION_USP_V1 = 6;
 
-function decode(
-  raw: string,
-  decodeTc: (raw: string) => TcfConsent | undefined,
-): GppConsent | undefined {
+/**
+ * How the three decoded section kinds are read. Ours in production; the differential tests pass
+ * the IAB libraries' readers, so both are walked by the same code and compared section for section.
+ */
+export interface GppSectionDecoders {
+  tc: (encoded: string) => TcfConsent | undefined;
+  /** undefined: not a US section (7–23) this reader knows; else its `SaleOptOut`, or unreadable. */
+  usSaleOptOut: (id: number, encoded: string) => SaleOptOut | undefined | 'unreadable';
+}
+
+/** A GPP string decoded with `decoders`; undefined when it is undecodable as a whole. */
+export function decodeGppWith(raw: string, decoders: GppSectionDecoders): GppConsent | undefined {
   if (raw.length === 0 || raw.length > MAX_GPP_STRING_LENGTH) return undefined;
   const [header = '', ...sections] = raw.split('~');
   const sectionIds = readGppHeader(header, sections.length);
@@ -41,14 +49,14 @@ function decode(
   sectionIds.forEach((id, index) => {
     const encoded = sections[index] as string;
     if (id === SECTION_TCF_EU_V2) {
-      euTcf = decodeTc(encoded);
+      euTcf = decoders.tc(encoded);
       if (euTcf === undefined) sectionUndecodable = true;
     } else if (id === SECTION_USP_V1) {
       usp = decodeUsPrivacy(encoded);
       if (usp === undefined) sectionUndecodable = true;
-    } else if (isUsSection(id)) {
-      const saleOptOut = readUsSaleOptOut(id, encoded);
-      if (saleOptOut === undefined) sectionUndecodable = true;
+    } else {
+      const saleOptOut = decoders.usSaleOptOut(id, encoded);
+      if (saleOptOut === 'unreadable') sectionUndecodable = true;
       // Any readable opt-out wins over every "not opted out", whatever the order.
       if (saleOptOut === 'opted-out') usOptedOut = true;
       if (saleOptOut === 'not-opted-out' && usOptedOut === undefined) usOptedOut = false;
@@ -63,9 +71,12 @@ function decode(
   });
 }
 
+const usSaleOptOut: GppSectionDecoders['usSaleOptOut'] = (id, encoded) =>
+  isUsSection(id) ? (readUsSaleOptOut(id, encoded) ?? 'unreadable') : undefined;
+
 /** The decoders without either memo: what the bench measures per fresh string. */
 export function decodeGppStringUncached(raw: string): GppConsent | undefined {
-  return decode(raw, decodeTcStringUncached);
+  return decodeGppWith(raw, { tc: decodeTcStringUncached, usSaleOptOut });
 }
 
 const memo = createMemo<GppConsent | undefined>(MEMO_ENTRIES);
@@ -73,7 +84,7 @@ const memo = createMemo<GppConsent | undefined>(MEMO_ENTRIES);
 /** The decoded GPP string, or undefined when it is undecodable. Never throws. */
 export function decodeGppString(raw: string): GppConsent | undefined {
   if (raw.length > MAX_GPP_STRING_LENGTH) return undefined;
-  return memo.get(raw, (key) => decode(key, decodeTcString));
+  return memo.get(raw, (key) => decodeGppWith(key, { tc: decodeTcString, usSaleOptOut }));
 }
 
 /**
