@@ -22,7 +22,7 @@ import {
 } from './http/request-context.ts';
 import { normaliseRequestPath } from './http/request-target.ts';
 import { refuseAmbiguousRequest } from './http/request-checks.ts';
-import { createEcLifecycle, type EcLifecycleHooks } from './identity/ec-lifecycle.ts';
+import { createEcLifecycle } from './identity/ec-lifecycle.ts';
 import { createPartnerRegistry } from './identity/partners.ts';
 import { createPullSync } from './identity/pull-sync.ts';
 import { logError } from './log-error.ts';
@@ -60,14 +60,9 @@ export function createApp(settings: Settings, services: PlatformServices): App {
   const authorize = compileBasicAuth(settings);
   const finalize = createFinalizer(settings);
   const partners = createPartnerRegistry(settings.ec.partners);
-  // Pull sync needs the lifecycle's graph, and the lifecycle calls pull sync: the hook is filled
-  // in once both exist (the lifecycle looks it up on each response).
-  const hooks: EcLifecycleHooks = {};
-  const identity = createEcLifecycle(settings, services, partners, hooks);
-  if (identity.graph !== undefined) {
-    const pullSync = createPullSync({ graph: identity.graph, partners, settings, services });
-    if (pullSync !== undefined) hooks.afterOrganicResponse = pullSync;
-  }
+  const identity = createEcLifecycle(settings, services, partners, {
+    afterOrganicResponse: (graph) => createPullSync({ graph, partners, settings, services }),
+  });
   const table = buildRouteTable(settings, services, identity);
   const log = services.log;
 

@@ -70,16 +70,19 @@ export interface EcLifecycle {
   ): Promise<Response>;
 }
 
-export interface EcLifecycleHooks {
-  /** Work after a response that carries a valid, consented ID on an organic route (pull sync). */
-  afterOrganicResponse?: (state: EcState, request: Request) => Promise<void> | undefined;
+/** Work after a response that carries a valid, consented ID on an organic route (pull sync). */
+export type AfterOrganicResponse = (state: EcState, request: Request) => Promise<void>;
+
+export interface EcLifecycleOptions {
+  /** Builds the after-response work once the graph exists; none without a graph. */
+  afterOrganicResponse?: (graph: IdentityGraph) => AfterOrganicResponse | undefined;
 }
 
 export function createEcLifecycle(
   settings: Settings,
   services: PlatformServices,
   partners: Promise<PartnerRegistry>,
-  hooks: EcLifecycleHooks = {},
+  options: EcLifecycleOptions = {},
 ): EcLifecycle {
   const log = services.log;
   const gate: BotGate = resolveBotGate(settings.ec.bot_gate, services.ja4Support);
@@ -89,6 +92,8 @@ export function createEcLifecycle(
     settings.ec.ec_store !== undefined && services.kv !== undefined
       ? createIdentityGraph(services.kv, { now: () => services.now(), log })
       : undefined;
+  const afterOrganicResponse =
+    graph === undefined ? undefined : options.afterOrganicResponse?.(graph);
   if (settings.ec.ec_store !== undefined && services.kv === undefined) {
     log.warn('no store is available for the identity graph: no Edge Cookie will be issued', {
       key: 'ec.ec_store',
@@ -182,10 +187,11 @@ export function createEcLifecycle(
     if (graph !== undefined && hasEidCookies && (state.minted || browser(request, ctx))) {
       services.waitUntil(request, ingestEidCookies(graph, id, state.cookies));
     }
-    if (state.organic && hooks.afterOrganicResponse !== undefined) {
+    if (state.organic && afterOrganicResponse !== undefined) {
+      // Started on the next tick: the response is handed back first.
       services.waitUntil(
         request,
-        Promise.resolve().then(() => hooks.afterOrganicResponse?.(state, request)),
+        Promise.resolve().then(() => afterOrganicResponse(state, request)),
       );
     }
     return target;

@@ -19,7 +19,7 @@ import type { Logger } from '../log.ts';
 import type { PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import type { RateLimiter } from '../store/rate-limiter.ts';
-import type { EcState } from './ec-lifecycle.ts';
+import type { AfterOrganicResponse } from './ec-lifecycle.ts';
 import { ecHash, ecLogId, isValidEcId } from './ec-id.ts';
 import { isStorableUid } from './eid-cookies.ts';
 import { isTombstone } from './graph-entry.ts';
@@ -31,8 +31,6 @@ export const PULL_TIMEOUT_MS = 5000;
 /** The expected answer is `{"uid":"…"}`; 64 KiB is far more than any partner needs (upstream). */
 export const MAX_PULL_RESPONSE_BYTES = 64 * 1024;
 const HOUR_MS = 3600_000;
-
-export type PullSyncHook = (state: EcState, request: Request) => Promise<void>;
 
 export interface PullSyncDependencies {
   graph: IdentityGraph;
@@ -89,7 +87,7 @@ export function pullPerMinute(perHour: number): number {
 }
 
 /** The hook for the lifecycle, or undefined when no partner pulls (nothing to run). */
-export function createPullSync(deps: PullSyncDependencies): PullSyncHook | undefined {
+export function createPullSync(deps: PullSyncDependencies): AfterOrganicResponse | undefined {
   const { graph, settings, services } = deps;
   const log = services.log;
   if (!settings.ec.partners.some((partner) => partner.pull_sync_enabled)) return undefined;
