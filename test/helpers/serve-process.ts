@@ -42,6 +42,7 @@ export async function startServeProcess(args: string[]): Promise<ServedProcess> 
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code) => resolve(code)),
   );
+  let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => {
       output += data.toString();
@@ -50,7 +51,7 @@ export async function startServeProcess(args: string[]): Promise<ServedProcess> 
     });
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
     child.on('close', () => reject(new Error(`serve exited early:\n${output}`)));
-    setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20000);
-  });
+    timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20000);
+  }).finally(() => clearTimeout(timer));
   return { child, url, output: () => output, exited };
 }
