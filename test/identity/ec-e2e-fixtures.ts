@@ -47,10 +47,10 @@ password = "${PASSWORD}"
 `;
 
 export interface EcServerOptions {
-  /** `[geo]` body, e.g. `mode = "fixed"\ncountry = "CA"`; omitted: `mode = "none"`. */
+  /** `[geo]` body, e.g. `mode = "fixed"\ncountry = "CA"`; omitted: no section (`mode = "none"`). */
   geo?: string;
-  /** `[store]` body: `path = "…"` or `url = "redis://…"`. */
-  store: string;
+  /** `[store]` body: `path = "…"` or `url = "redis://…"`; omitted: no section (edge builds). */
+  store?: string;
   /** False: `[ec]` without `ec_store` (no identity graph). */
   ecStore?: boolean;
 }
@@ -58,16 +58,9 @@ export interface EcServerOptions {
 /** The `serve` config of one case: the test origin, `[ec]` with or without a graph. */
 export function ecServerToml(originUrl: string, options: EcServerOptions): string {
   const ec = options.ecStore === false ? '' : `ec_store = "identity"\n${ADMIN_HANDLER}`;
-  return baseToml(
-    originUrl,
-    `${ec}
-[store]
-${options.store}
-
-[geo]
-${options.geo ?? 'mode = "none"'}
-`,
-  );
+  const section = (name: string, body: string | undefined) =>
+    body === undefined ? '' : `\n[${name}]\n${body}\n`;
+  return baseToml(originUrl, ec + section('store', options.store) + section('geo', options.geo));
 }
 
 /** Where a suite's configs and SQLite files go; `remove` when done. */
@@ -149,7 +142,7 @@ export function mintedId(got: Got): string | undefined {
  * navigation's `Sec-Fetch-Mode: navigate` with `cors`, as a browser's fetch() would.
  */
 export function get(
-  served: ServedProcess,
+  served: Pick<ServedProcess, 'url'>,
   path: string,
   headers: Readonly<Record<string, string>>,
 ): Promise<Got> {
