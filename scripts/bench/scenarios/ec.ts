@@ -11,8 +11,11 @@
  *    shared machine.
  * 2. Minting: the same navigation without `ts-ec`, so every request mints an ID and creates its
  *    SQLite entry before the response headers go out, against the returning one, one at a time on
- *    one keep-alive connection, alternating, after 20 discarded pairs. The added p50 (minting − returning, response
- *    complete), the median over rounds. Bar: < 0.5 ms.
+ *    one keep-alive connection, alternating, after 20 discarded pairs. The added p50 (minting −
+ *    returning, response complete), the median over rounds. Bar: < 0.5 ms. The same on the
+ *    origin's small page shows the fixed part. More is added with the fixture page: the
+ *    response (and so the reading of the origin's body) waits for the mint, which then competes
+ *    with that body's arrival for the one thread.
  *
  * Rounds are interleaved (on, off, on, off …) so a noisy machine's slow stretches hit both; at
  * least 3 of them whatever `--rounds` says.
@@ -73,6 +76,31 @@ function navigate(
   });
 }
 
+/**
+ * p50s of minting and returning navigations to `url`, alternating one of each, `pairs` times
+ * after {@link WARM_UP_PAIRS} discarded (the load run before leaves garbage to collect).
+ */
+async function mintingVsReturning(
+  agent: http.Agent,
+  url: URL,
+  pairs: number,
+  headers: { minting: Record<string, string>; returning: Record<string, string> },
+): Promise<{ mint: number; return: number }> {
+  const mintMs: number[] = [];
+  const returnMs: number[] = [];
+  for (let i = 0; i < WARM_UP_PAIRS + pairs; i++) {
+    const minted = await navigate(agent, url, headers.minting);
+    const kept = await navigate(agent, url, headers.returning);
+    if (minted.cookies.length !== 1 || kept.cookies.length !== 0) {
+      throw new Error('a minting navigation got no cookie, or a returning one got one');
+    }
+    if (i < WARM_UP_PAIRS) continue;
+    mintMs.push(minted.totalMs);
+    returnMs.push(kept.totalMs);
+  }
+  return { mint: median(mintMs), return: median(returnMs) };
+}
+
 export async function ec(ctx: BenchBase): Promise<void> {
   const rounds = Math.max(MIN_ROUNDS, ctx.options.rounds);
   const { connections, duration } = ctx.options;
@@ -123,6 +151,7 @@ export async function ec(ctx: BenchBase): Promise<void> {
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     const added: number[] = [];
+    const smallAdded: number[] = [];
     const p50s: Record<'mint' | 'return', number[]> = { mint: [], return: [] };
     for (let round = 1; round <= rounds; round++) {
       for (const [name, server] of [
@@ -142,33 +171,26 @@ export async function ec(ctx: BenchBase): Promise<void> {
       cpuRatios.push(cpuOf(loads.off) / cpuOf(loads.on));
 
       ctx.progress(
-        `  round ${round}/${rounds}: ${sequential} minting and ${sequential} returning navigations, alternating …`,
+        `  round ${round}/${rounds}: ${sequential} minting and ${sequential} returning navigations, alternating, on / and /small …`,
       );
-      // Discarded: the load run just ended, and its garbage is still being collected.
-      for (let i = 0; i < WARM_UP_PAIRS; i++) {
-        await navigate(agent, on.url, minting);
-        await navigate(agent, on.url, returning);
-      }
-      const mintMs: number[] = [];
-      const returnMs: number[] = [];
-      for (let i = 0; i < sequential; i++) {
-        const minted = await navigate(agent, on.url, minting);
-        const kept = await navigate(agent, on.url, returning);
-        if (minted.cookies.length !== 1 || kept.cookies.length !== 0) {
-          throw new Error('a minting navigation got no cookie, or a returning one got one');
-        }
-        mintMs.push(minted.totalMs);
-        returnMs.push(kept.totalMs);
-      }
-      p50s.mint.push(median(mintMs));
-      p50s.return.push(median(returnMs));
-      added.push(median(mintMs) - median(returnMs));
+      const fixture = await mintingVsReturning(agent, new URL('/', on.url), sequential, {
+        minting,
+        returning,
+      });
+      p50s.mint.push(fixture.mint);
+      p50s.return.push(fixture.return);
+      added.push(fixture.mint - fixture.return);
+      const small = await mintingVsReturning(agent, new URL('/small', on.url), sequential, {
+        minting,
+        returning,
+      });
+      smallAdded.push(small.mint - small.return);
       ctx.progress(
-        `    EC on ${onRps.toFixed(0)} req/s, off ${offRps.toFixed(0)} req/s (${(onRps / offRps).toFixed(3)}); p50 minting ${median(mintMs).toFixed(3)} ms, returning ${median(returnMs).toFixed(3)} ms`,
+        `    EC on ${onRps.toFixed(0)} req/s, off ${offRps.toFixed(0)} req/s (${(onRps / offRps).toFixed(3)}); p50 minting ${fixture.mint.toFixed(3)} ms, returning ${fixture.return.toFixed(3)} ms; small page +${(small.mint - small.return).toFixed(3)} ms`,
       );
     }
     agent.destroy();
-    report(ctx, { loads, ratios, cpuRatios, added, p50s, rounds });
+    report(ctx, { loads, ratios, cpuRatios, added, smallAdded, p50s, rounds });
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     origin.close();
@@ -183,11 +205,12 @@ function report(
     ratios: number[];
     cpuRatios: number[];
     added: number[];
+    smallAdded: number[];
     p50s: Record<'mint' | 'return', number[]>;
     rounds: number;
   },
 ): void {
-  const { loads, ratios, cpuRatios, added, p50s, rounds } = measured;
+  const { loads, ratios, cpuRatios, added, smallAdded, p50s, rounds } = measured;
   const of = (results: LoadResult[], field: keyof LoadResult) =>
     median(results.map((result) => result[field]));
   for (const name of ['on', 'off'] as const) {
@@ -250,6 +273,13 @@ function report(
     better: 'lower',
     bar: { op: '<', value: 0.5 },
   });
+  ctx.results.add({
+    key: 'ec.mint.small.added-p50',
+    label: 'minting − returning p50, small page (median of rounds)',
+    value: median(smallAdded),
+    unit: 'ms',
+    better: 'lower',
+  });
   const rows = Array.from({ length: rounds }, (_, index) => [
     String(index + 1),
     (loads.on[index]?.rps ?? Number.NaN).toFixed(0),
@@ -259,6 +289,7 @@ function report(
     (p50s.mint[index] ?? Number.NaN).toFixed(3),
     (p50s.return[index] ?? Number.NaN).toFixed(3),
     (added[index] ?? Number.NaN).toFixed(3),
+    (smallAdded[index] ?? Number.NaN).toFixed(3),
   ]);
   rows.push([
     'median',
@@ -269,6 +300,7 @@ function report(
     median(p50s.mint).toFixed(3),
     median(p50s.return).toFixed(3),
     median(added).toFixed(3),
+    median(smallAdded).toFixed(3),
   ]);
   ctx.progress(
     `\n${renderTable(
@@ -281,6 +313,7 @@ function report(
         'mint p50 ms',
         'return p50 ms',
         'added ms',
+        'small: added ms',
       ],
       rows,
     )}\n`,
