@@ -154,7 +154,10 @@ describe('npm run bench', () => {
       'ec-smoke',
     ]);
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /round\s+EC on req\/s\s+EC off req\/s\s+on \/ off\s+mint p50 ms/);
+    assert.match(
+      stderr,
+      /round\s+EC on req\/s\s+EC off req\/s\s+on \/ off\s+CPU off \/ on\s+mint p50 ms/,
+    );
     assert.match(stdout, /EC on \/ off: returning reader requests\/s .* ≥ 0\.95×: (met|NOT met)/);
     assert.match(stdout, /minting − returning p50 .* < 0\.50 ms: (met|NOT met)/);
     const saved = JSON.parse(readFileSync(join(results, 'ec-smoke.json'), 'utf8')) as SavedRun;
@@ -162,7 +165,12 @@ describe('npm run bench', () => {
       const metric = saved.metrics.find((m) => m.key === key);
       assert.ok(metric && metric.value > 0, key);
     }
-    assert.ok(saved.metrics.some((m) => m.key === 'ec.mint.added-p50'));
+    for (const key of ['ec.mint.added-p50', 'ec.mint.small.added-p50']) {
+      assert.ok(
+        saved.metrics.some((m) => m.key === key),
+        key,
+      );
+    }
   });
 
   it('refuses bad flags with a message naming the flag', async () => {
