@@ -142,6 +142,38 @@ describe('npm run bench', () => {
     }
   });
 
+  it('--ec compares EC on and off on its own servers and reports both bars', async () => {
+    const { code, stdout, stderr } = await run(BENCH, [
+      '--ec',
+      '--duration',
+      '0.3',
+      '--connections',
+      '2',
+      '--requests',
+      '2',
+      '--save',
+      'ec-smoke',
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stderr,
+      /round\s+EC on req\/s\s+EC off req\/s\s+on \/ off\s+CPU off \/ on\s+mint p50 ms/,
+    );
+    assert.match(stdout, /EC on \/ off: returning reader requests\/s .* ≥ 0\.95×: (met|NOT met)/);
+    assert.match(stdout, /minting − returning p50 .* < 0\.50 ms: (met|NOT met)/);
+    const saved = JSON.parse(readFileSync(join(results, 'ec-smoke.json'), 'utf8')) as SavedRun;
+    for (const key of ['ec.returning.on.rps', 'ec.returning.off.rps', 'ec.returning.ratio']) {
+      const metric = saved.metrics.find((m) => m.key === key);
+      assert.ok(metric && metric.value > 0, key);
+    }
+    for (const key of ['ec.mint.added-p50', 'ec.mint.small.added-p50']) {
+      assert.ok(
+        saved.metrics.some((m) => m.key === key),
+        key,
+      );
+    }
+  });
+
   it('refuses bad flags with a message naming the flag', async () => {
     const bad = await run(BENCH, ['--runs', '0']);
     assert.equal(bad.code, 2);

@@ -23,6 +23,7 @@ import { formatValue, meetsBar, Results, type BenchRun } from './results.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { consent } from './scenarios/consent.ts';
 import { drip } from './scenarios/drip.ts';
+import { ec } from './scenarios/ec.ts';
 import { endpoints } from './scenarios/endpoints.ts';
 import { load } from './scenarios/load.ts';
 import { memory } from './scenarios/memory.ts';
@@ -48,7 +49,11 @@ const SCENARIOS: Record<ServerMode, (ctx: BenchContext) => Promise<void>> = {
 };
 
 /** Scenarios that need no origin or server of ours. */
-const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = { store, consent };
+const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = {
+  store,
+  consent,
+  ec,
+};
 
 function parse(): BenchOptions {
   return parseOrExit('bench', USAGE, () => parseBenchOptions(process.argv.slice(2)));

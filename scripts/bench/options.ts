@@ -15,11 +15,15 @@ export const MODES = [
   'load',
   'store',
   'consent',
+  'ec',
 ] as const;
 export type Mode = (typeof MODES)[number];
 
-/** Scenarios that measure something other than a server: no origin or server is started for them. */
-export const STANDALONE_MODES = ['store', 'consent'] as const;
+/**
+ * Scenarios that measure something other than the usual server, or start their own (`ec`): no
+ * origin or server is started for them.
+ */
+export const STANDALONE_MODES = ['store', 'consent', 'ec'] as const;
 export type StandaloneMode = (typeof STANDALONE_MODES)[number];
 export type ServerMode = Exclude<Mode, StandaloneMode>;
 export const isStandalone = (mode: Mode): mode is StandaloneMode =>
@@ -64,6 +68,9 @@ modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
                    Redis stores (no server; not in the full suite)
   --consent        decode cost of a TC, a GPP and a hostile TC string: ours vs the IAB libraries
                    vs memo, medians in µs (no server; not in the full suite)
+  --ec             Edge Cookie cost: returning readers' page requests/s with EC on vs off (bar
+                   ≥ 0.95), and the added p50 of a minting navigation on SQLite (bar < 0.5 ms);
+                   its own origin and two servers, at least 3 rounds (not in the full suite)
 
 options
   --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)
@@ -72,7 +79,7 @@ options
   --duration S     seconds per load run (8); --store and --consent measure each case S/8 s
   --runs N         repetitions for drip, cold start and endpoints (7)
   --rounds N       interleaved repetitions of every load run; medians and per-round ratios (1)
-  --requests N     requests in --ttfb (20)
+  --requests N     requests in --ttfb (20); --ec makes 10× as many navigations of each kind
   --no-nextjs      run the server with [integrations.nextjs] disabled (default: enabled)
   --accept-encoding VALUE
                    the load client's Accept-Encoding (default "${BROWSER_ACCEPT_ENCODING}", a

@@ -4,6 +4,7 @@
  *   /drip         the fixture page, identity, 16 KiB every 10 ms
  *   /drip-gzip    the fixture page, gzip, 4 KiB every 10 ms
  *   /big          the page repeated to 50 MB, written as fast as the reader takes it
+ *   /small        a page of under 1 KiB, identity: what a request costs apart from its page
  * Without ../shared/fixtures the demo site's article stands in for the fixture page.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,10 @@ export const ORIGIN_HOST = 'www.test-publisher.com';
 const FIXTURE = fileURLToPath(
   new URL('../../../shared/fixtures/publisher-page.html', import.meta.url),
 );
+
+const SMALL_PAGE = `<!DOCTYPE html><html><head><title>Small</title>
+<script src="https://${ORIGIN_HOST}/js/app.js"></script></head>
+<body><h1>Small page</h1><p><a href="https://${ORIGIN_HOST}/next">next</a></p></body></html>`;
 
 export interface BenchOrigin {
   port: number;
@@ -80,6 +85,7 @@ export async function startBenchOrigin(): Promise<BenchOrigin> {
     if (path === '/drip') return drip(res, page.body, 16 * 1024, false);
     if (path === '/drip-gzip') return drip(res, pageGzip, 4 * 1024, true);
     if (path === '/big') return big(res);
+    if (path === '/small') return res.end(SMALL_PAGE);
     res.writeHead(200, {
       ...html,
       'content-encoding': 'gzip',

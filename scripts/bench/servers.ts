@@ -24,8 +24,21 @@ export interface RunningServer {
 const work = mkdtempSync(join(tmpdir(), 'ts-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-export function writeServerConfig(originPort: number, nextjs: boolean): string {
-  const config = join(work, `trusted-server-${originPort}-${nextjs ? 'next' : 'plain'}.toml`);
+/** What a scenario adds to the bench config: keys under `[ec]`, and whole tables at the end. */
+export interface ConfigExtras {
+  /** Part of the file name: two configs of one run must not overwrite each other. */
+  tag: string;
+  ec?: string[];
+  tables?: string[];
+}
+
+export function writeServerConfig(
+  originPort: number,
+  nextjs: boolean,
+  extras?: ConfigExtras,
+): string {
+  const tag = extras === undefined ? '' : `-${extras.tag}`;
+  const config = join(work, `trusted-server-${originPort}-${nextjs ? 'next' : 'plain'}${tag}.toml`);
   // origin_url is http: the bench origin speaks plain HTTP, which keeps the comparison about
   // rewriting rather than TLS; origin_address points the fixture's host at the bench origin.
   writeFileSync(
@@ -39,6 +52,7 @@ export function writeServerConfig(originPort: number, nextjs: boolean): string {
       'proxy_secret = "bench-proxy-secret-0123456789"',
       '[ec]',
       'passphrase = "bench-ec-passphrase-0123456789abcdef"',
+      ...(extras?.ec ?? []),
       '[proxy]',
       `origin_address = "127.0.0.1:${originPort}"`,
       'max_decoded_body_bytes = 134217728',
@@ -46,6 +60,7 @@ export function writeServerConfig(originPort: number, nextjs: boolean): string {
       'level = "warn"',
       '[integrations.nextjs]',
       `enabled = ${nextjs}`,
+      ...(extras?.tables ?? []),
       '',
     ].join('\n'),
   );
@@ -77,7 +92,8 @@ async function launch(
 /**
  * `trusted-server serve --workers 1` on a free port, under this same Node, ready once `readyPath`
  * answers 200 (`/health` leaves the publisher path cold; `/` times a full first page). `root` is
- * the checkout whose server runs (the soak measures another one's with `--server-root`).
+ * the checkout whose server runs (the soak measures another one's with `--server-root`); `extras`
+ * what a scenario adds to the config.
  */
 export async function startTrustedServer(
   originPort: number,
@@ -85,9 +101,10 @@ export async function startTrustedServer(
   readyPath = '/health',
   execArgv: string[] = [],
   root = ROOT,
+  extras?: ConfigExtras,
 ): Promise<RunningServer> {
   const port = await freePort();
-  const config = writeServerConfig(originPort, nextjs);
+  const config = writeServerConfig(originPort, nextjs, extras);
   return launch(
     'trusted-server',
     process.execPath,

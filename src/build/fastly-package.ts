@@ -25,10 +25,24 @@ import { ROOT } from './project-root.ts';
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/fastly');
 export const TEMPLATE = join(ROOT, 'deploy/fastly/fastly.toml');
 /**
- * The KV Store the package opens unless `--kv-store` names another (or `none`): on by default,
- * like the SQLite file of a self-hosted server. The first publish creates and links it ([setup]).
+ * The KV Store the package opens unless `--kv-store` or `[ec] ec_store` names another: on by
+ * default, like the SQLite file of a self-hosted server. The first publish creates and links it
+ * ([setup]).
  */
 export const DEFAULT_KV_STORE = 'trusted_server_kv';
+
+/**
+ * The KV Store behind the kv service: an explicit `--kv-store` wins (null: `none`); else
+ * `[ec] ec_store`, which on Fastly names the identity graph's KV Store (as upstream reads it), so
+ * a config written for upstream finds its graph; else {@link DEFAULT_KV_STORE}.
+ */
+export function chooseKvStore(
+  flag: string | null | undefined,
+  ecStore: string | undefined,
+): string | null {
+  if (flag !== undefined) return flag;
+  return ecStore ?? DEFAULT_KV_STORE;
+}
 const COMPILER = join(ROOT, 'node_modules/@fastly/js-compute/dist/cli/js-compute-runtime-cli.js');
 
 export interface FastlyBuildOptions {
@@ -37,7 +51,7 @@ export interface FastlyBuildOptions {
   secretStore?: string;
   /** null: no Config Store overrides. */
   configStore?: string | null;
-  /** The KV Store behind the kv service; null: none. */
+  /** The KV Store behind the kv service; null: none; unset: {@link chooseKvStore}. */
   kvStore?: string | null;
   dev?: boolean;
   env?: EnvSource;
@@ -54,14 +68,23 @@ export interface FastlyBuild {
 
 export async function buildFastly(options: FastlyBuildOptions): Promise<FastlyBuild> {
   const text = await readConfigText(options.config);
-  const { embedded, settings, warnings } = embedFastlySettings(text, {
-    source: options.config,
-    env: options.env ?? process.env,
-    secretStore: options.secretStore ?? 'trusted_server_secrets',
-    configStore: options.configStore === undefined ? 'trusted_server_config' : options.configStore,
-    kvStore: options.kvStore === undefined ? DEFAULT_KV_STORE : options.kvStore,
-    dev: options.dev ?? false,
-  });
+  const embed = (kvStore: string | null, kvStoreSource?: string) =>
+    embedFastlySettings(text, {
+      source: options.config,
+      env: options.env ?? process.env,
+      secretStore: options.secretStore ?? 'trusted_server_secrets',
+      configStore:
+        options.configStore === undefined ? 'trusted_server_config' : options.configStore,
+      kvStore,
+      ...(kvStoreSource === undefined ? {} : { kvStoreSource }),
+      dev: options.dev ?? false,
+    });
+  // `[ec] ec_store` is only known once the config is read (environment overrides included): a
+  // second, cheap pass embeds the store it names.
+  let embedding = embed(options.kvStore === undefined ? DEFAULT_KV_STORE : options.kvStore);
+  const kvStore = chooseKvStore(options.kvStore, embedding.settings.ec.ec_store);
+  if (kvStore !== embedding.embedded.platform.stores.kv) embedding = embed(kvStore, 'ec.ec_store');
+  const { embedded, settings, warnings } = embedding;
 
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
   await mkdir(join(outDir, 'bin'), { recursive: true });

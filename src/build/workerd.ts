@@ -25,6 +25,8 @@ export interface RunningWorkerd {
   url: string;
   port: number;
   child: ChildProcess;
+  /** The run's directory: its config, and the Durable Objects' SQLite files under `objects/`. */
+  dir: string;
   /** Stops workerd (SIGTERM, then SIGKILL after 5 s) and removes its temporary directory. */
   close(): Promise<void>;
 }
@@ -228,5 +230,5 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
     env: secrets,
     ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
   });
-  return { url, port, child, close };
+  return { url, port, child, dir, close };
 }

@@ -54,7 +54,8 @@ secrets left to the platform's secret storage (the build lists the names it read
   --dev                the package accepts sample secrets (local testing only)
   --secret-store NAME  fastly: the Secret Store holding the secrets (trusted_server_secrets)
   --config-store NAME|none  fastly: the Config Store of run-time overrides (trusted_server_config)
-  --kv-store NAME|none      fastly: the KV Store behind the kv service (trusted_server_kv)
+  --kv-store NAME|none      fastly: the KV Store behind the kv service ([ec] ec_store, else
+                            trusted_server_kv)
 `,
   dev: `
 Builds the Worker with this configuration and serves it locally in workerd (the open-source

@@ -42,15 +42,22 @@ export async function startServeProcess(args: string[]): Promise<ServedProcess> 
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code) => resolve(code)),
   );
+  let timer: NodeJS.Timeout | undefined;
+  let listening = false;
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => {
       output += data.toString();
+      // Searched until found only: a busy server's log grows, and each search reads all of it.
+      if (listening) return;
       const match = /"msg":"trusted-server listening","url":"([^"]+)"/.exec(output);
-      if (match?.[1] !== undefined) resolve(match[1]);
+      if (match?.[1] !== undefined) {
+        listening = true;
+        resolve(match[1]);
+      }
     });
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
     child.on('close', () => reject(new Error(`serve exited early:\n${output}`)));
-    setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20000);
-  });
+    timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 20000);
+  }).finally(() => clearTimeout(timer));
   return { child, url, output: () => output, exited };
 }

@@ -20,6 +20,8 @@ export interface EmbedOptions {
   configStore: string | null;
   /** KV Store resource-link name for the kv service; null: no store. */
   kvStore: string | null;
+  /** What named the KV Store, for messages: `--kv-store` (the default) or `ec.ec_store`. */
+  kvStoreSource?: string;
   dev: boolean;
 }
 
@@ -59,7 +61,7 @@ function buildInputProblems(slots: readonly SecretSlot[], options: EmbedOptions)
   for (const [flag, name] of [
     ['--secret-store', options.secretStore],
     ['--config-store', options.configStore],
-    ['--kv-store', options.kvStore],
+    [options.kvStoreSource ?? '--kv-store', options.kvStore],
   ] as const) {
     if (name !== null && !STORE_NAME.test(name)) {
       problems.push(
