@@ -25,6 +25,7 @@ import { refuseAmbiguousRequest } from './http/request-checks.ts';
 import { createEcLifecycle } from './identity/ec-lifecycle.ts';
 import { createPartnerRegistry } from './identity/partners.ts';
 import { createPullSync } from './identity/pull-sync.ts';
+import { loggablePath } from './http/loggable-path.ts';
 import { logError } from './log-error.ts';
 import { buildRouteTable, matchRoute } from './routes.ts';
 import type { GeoInfo, PlatformServices } from './services.ts';
@@ -119,6 +120,12 @@ export function createApp(settings: Settings, services: PlatformServices): App {
       if (verdict === 'denied') return failWith(unauthorizedError(), { request, path }, geo);
       if (verdict === 'granted') ctx.headers.delete('authorization');
       const route = matchRoute(table, request.method, path);
+      if (route.adminOnly && verdict !== 'granted') {
+        throw new TsError(
+          'forbidden',
+          `no [[handlers]] entry matches ${loggablePath(path)}: the admin route is refused (fix the handler's path regex)`,
+        );
+      }
       const ec = route.identity === 'none' ? undefined : identity.read(request, ctx);
       if (ec !== undefined && route.identity === 'organic') identity.mint(ec, request, ctx);
       let response: Response;

@@ -8,6 +8,7 @@
  * abandoned before it could see the answer `debug`.
  */
 import type { TsError } from './errors.ts';
+import { loggablePath } from './http/loggable-path.ts';
 import type { LogFields, Logger } from './log.ts';
 
 export interface ErrorLogContext {
@@ -26,7 +27,7 @@ export function logError(log: Logger, error: TsError, context: ErrorLogContext =
     status: error.status,
     request_id: context.requestId,
     method: context.method,
-    path: context.path,
+    path: context.path === undefined ? undefined : loggablePath(context.path),
   };
   if (context.abandoned) log.debug(error.message, fields);
   else if (error.status >= 500) log.error(error.message, fields);

@@ -6,7 +6,7 @@
  * first-party proxy, integration routes.
  */
 import { TsError } from './errors.ts';
-import { adminReservation, adminReservationResponse } from './http/admin-namespace.ts';
+import { reservation, reservationResponse } from './http/reserved-paths.ts';
 import type { RequestContext } from './http/request-context.ts';
 import {
   ADMIN_EC_PATH,
@@ -44,6 +44,12 @@ export interface Route {
   methods: ReadonlySet<string>;
   matches(path: string): boolean;
   identity: IdentityRole;
+  /**
+   * Served only to a request a basic-auth handler granted. Start-up refuses a configuration whose
+   * handlers miss the route (admin-coverage.ts), but it can only try example paths: a handler
+   * regex that misses some IDs would leave those open. This refuses them at run time too.
+   */
+  adminOnly?: true;
   handle: RouteHandler;
 }
 
@@ -57,17 +63,18 @@ const ANY_METHOD: ReadonlySet<string> = new Set();
 const GET: ReadonlySet<string> = new Set(['GET']);
 
 /**
- * The admin namespace, when no admin route answered (admin-namespace.ts): answered here, never
- * forwarded to the publisher with the credentials that let it through.
+ * Trusted Server's namespaces (`/_ts/admin`, `/_ts/api`), when no route answered
+ * (reserved-paths.ts): answered here, never forwarded to the publisher with the credentials or
+ * tokens that were meant for this server.
  */
-const reservedAdminRoute: Route = {
-  name: 'admin-reserved',
+const reservedRoute: Route = {
+  name: 'reserved',
   methods: ANY_METHOD,
-  matches: (path) => adminReservation(path) !== undefined,
+  matches: (path) => reservation(path) !== undefined,
   identity: 'none',
   handle: (request, ctx) =>
     Promise.resolve(
-      adminReservationResponse(adminReservation(ctx.path) ?? 'reserved', request.method),
+      reservationResponse(reservation(ctx.path) ?? { kind: 'reserved' }, request.method),
     ),
 };
 
@@ -123,6 +130,7 @@ function identityRoutes(
       {
         name: 'admin-ec',
         methods: GET,
+        adminOnly: true,
         // `/_ts/admin/ec/` and deeper paths are left to the namespace reservation (404).
         matches: (path) =>
           path === ADMIN_EC_PATH ||
@@ -135,6 +143,7 @@ function identityRoutes(
       {
         name: 'admin-eids',
         methods: GET,
+        adminOnly: true,
         matches: (path) => path === ADMIN_EIDS_PATH,
         identity: 'none',
         handle: (request, ctx) => adminEids(request, ctx),
@@ -190,6 +199,6 @@ export function matchRoute(table: RouteTable, method: string, path: string): Rou
   for (const route of table.routes) {
     if (route.methods.has(method) && route.matches(path)) return route;
   }
-  if (reservedAdminRoute.matches(path)) return reservedAdminRoute;
+  if (reservedRoute.matches(path)) return reservedRoute;
   return table.fallback;
 }

@@ -14,6 +14,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type App } from '../core/app.ts';
 import { toTsError, TsError } from '../core/errors.ts';
+import { loggablePath } from '../core/http/loggable-path.ts';
 import type { Logger } from '../core/log.ts';
 import { logError } from '../core/log-error.ts';
 import { originTimeOf } from '../core/request-timing.ts';
@@ -267,7 +268,7 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, optio
     const origin = request ? originTimeOf(request) : undefined;
     options.log.info('request', {
       method,
-      path,
+      path: loggablePath(path),
       status,
       bytes: sent.bytes,
       total_ms: round(performance.now() - started),

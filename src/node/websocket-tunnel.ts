@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
+import { loggablePath } from '../core/http/loggable-path.ts';
 import type { App } from '../core/app.ts';
 import { TsError } from '../core/errors.ts';
 import { fetchFailureError } from '../core/fetch-failure.ts';
@@ -45,7 +46,7 @@ export async function tunnelUpgrade(
     options.tunnels.delete(client);
     options.log.info('request', {
       method,
-      path,
+      path: loggablePath(path),
       status,
       bytes: client.bytesWritten - bytesBefore,
       total_ms: Math.round((performance.now() - started) * 10) / 10,

@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvStore } from '../../src/core/store/kv.ts';
 import { createMemoryKv } from '../../src/core/store/memory-kv.ts';
+import { createApp } from '../../src/core/app.ts';
+import { loadSettings } from '../../src/core/settings/load-settings.ts';
+import { fakeServices, FAKE_ORIGIN_URL } from '../helpers/fake-services.ts';
+import { baseToml, PASSWORD } from '../helpers/settings.ts';
 import { ADMIN_AUTH, endpointApp, ID, json, OTHER, seedEntry } from './endpoint-fixtures.ts';
 
 const auth = (headers: Record<string, string> = {}) => ({
@@ -193,4 +197,34 @@ test('admin: without [ec] ec_store the EC routes are not served (reserved 404)',
   const response = await fetch(`/_ts/admin/ec/${ID}`);
   assert.equal(response.status, 404);
   assert.equal(services.fake.origin.requests.length, 0);
+});
+
+test('admin ec: a handler regex that misses some IDs leaves them refused, not open', async () => {
+  // Passes the start-up probes (the bare prefix and one all-`a` ID), yet misses IDs with digits.
+  const handler = `[[handlers]]\npath = "^/_ts/admin/(ec|eids)(/|/a+\\\\.Ab12Z9)?$"\nusername = "admin"\npassword = "${PASSWORD}"\n`;
+  const settings = loadSettings(baseToml(FAKE_ORIGIN_URL, `ec_store = "identity"\n${handler}`), {
+    source: 'test.toml',
+  });
+  const services = fakeServices({ geo: { country: 'CA' }, codecs: 'identity' });
+  const app = createApp(settings, services);
+  const open = await app(
+    new Request(`http://www.publisher.test/_ts/admin/ec/${'12'.repeat(32)}.Zx9Qw1`),
+  );
+  assert.equal(open.status, 403);
+  assert.equal(services.fake.origin.requests.length, 0);
+  const covered = await app(
+    new Request(`http://www.publisher.test/_ts/admin/ec/${'a'.repeat(64)}.Ab12Z9`, {
+      headers: { authorization: ADMIN_AUTH },
+    }),
+  );
+  assert.equal(covered.status, 404, 'a covered path is served (no such entry)');
+});
+
+test('admin ec: logs carry the looked-up ID in its short form only', async () => {
+  const { fetch, services } = endpointApp();
+  await fetch(`/_ts/admin/ec/${ID}`); // 401: no credentials
+  await fetch(`/_ts/admin/ec/${ID}`, auth()); // 404: no entry
+  const logs = services.fake.logs.lines.join('\n');
+  assert.ok(!logs.includes(ID), 'the full ID was logged');
+  assert.ok(!logs.includes(ID.slice(0, 20)));
 });

@@ -88,6 +88,8 @@ test('batch sync: 207 names each rejected mapping with its reason', async () => 
           mapping(OTHER, 'u'), // withdrawn
           mapping(ID, 'same'), // unchanged: accepted
           mapping(ID, 'x'.repeat(512)),
+          mapping(ID, 'lone\ud800surrogate'), // cannot travel on as UTF-8
+          mapping(ID, 'uid\r\nX-Injected: 1'), // would travel into bid requests
         ],
       },
       TOKEN_SYNC,
@@ -96,13 +98,15 @@ test('batch sync: 207 names each rejected mapping with its reason', async () => 
   assert.equal(response.status, 207);
   assert.deepEqual(await json(response), {
     accepted: 2,
-    rejected: 5,
+    rejected: 7,
     errors: [
       { index: 0, reason: 'invalid_ec_id' },
       { index: 1, reason: 'invalid_partner_uid' },
       { index: 2, reason: 'invalid_partner_uid' },
       { index: 3, reason: 'ineligible' },
       { index: 4, reason: 'ineligible' },
+      { index: 7, reason: 'invalid_partner_uid' },
+      { index: 8, reason: 'invalid_partner_uid' },
     ],
   });
   assert.equal(await uidOf(graph, ID, 'sync.example'), 'x'.repeat(512));
@@ -214,7 +218,7 @@ test('batch sync: without a rate limiter on the platform it is refused, 503', as
   const { fetch, services } = endpointApp({ noRateLimiter: true });
   const response = await fetch(PATH, post({ mappings: [] }));
   assert.equal(response.status, 503);
-  assert.equal((await json(response)).error, 'rate_limiter_unavailable');
+  assert.deepEqual(await json(response), { error: 'unavailable', message: 'Service unavailable' });
   assert.ok(services.fake.logs.records().some((r) => String(r.msg).includes('no rate limiter')));
 });
 
@@ -264,8 +268,17 @@ test('batch sync: the body parser takes exactly upstream’s shape', () => {
   assert.equal(parseBatch('{}').ok, false);
 });
 
-test('batch sync: GET is not the route (falls through, as upstream)', async () => {
+test('batch sync: another method or a near-miss path is answered here, never sent to the origin', async () => {
+  // Stricter than upstream, which forwards these with the partner's bearer token to the origin.
   const { fetch, services } = endpointApp();
-  await fetch(PATH, { headers: { authorization: `Bearer ${TOKEN_SSP}` } });
-  assert.equal(services.fake.origin.requests.length, 1);
+  const wrong = await fetch(PATH, { headers: { authorization: `Bearer ${TOKEN_SSP}` } });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'POST');
+  const nearMiss = await fetch(`${PATH}/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN_SSP}` },
+    body: '{"mappings":[]}',
+  });
+  assert.equal(nearMiss.status, 404);
+  assert.equal(services.fake.origin.requests.length, 0);
 });

@@ -51,6 +51,14 @@ export interface BatchSyncDependencies {
   log: Logger;
 }
 
+/**
+ * A 503 says only that: which part is missing (the limiter, the store) is for the log, as every
+ * 5xx body of this server is generic.
+ */
+function unavailable(): Response {
+  return refusal(503, 'unavailable', 'Service unavailable');
+}
+
 function refusal(status: number, error: string, message: string): Response {
   return jsonResponse(status, { error, message });
 }
@@ -65,6 +73,11 @@ export function createBatchSyncHandler(
       path: BATCH_SYNC_PATH,
     });
   }
+  if (graph === undefined) {
+    log.warn('batch sync is refused: no identity graph (set [ec] ec_store, and a store)', {
+      path: BATCH_SYNC_PATH,
+    });
+  }
 
   return async (request) => {
     const token = bearerToken(request.headers);
@@ -73,7 +86,7 @@ export function createBatchSyncHandler(
       return refusal(401, 'invalid_token', 'send Authorization: Bearer <your partner api_token>');
     }
     if (rateLimiter === undefined) {
-      return refusal(503, 'rate_limiter_unavailable', 'batch sync is not available right now');
+      return unavailable();
     }
     try {
       if (await rateLimiter.exceeded(`batch:${partner.source_domain}`, partner.batch_rate_limit)) {
@@ -90,10 +103,10 @@ export function createBatchSyncHandler(
         code: error.code,
         error: error.message,
       });
-      return refusal(503, 'rate_limiter_unavailable', 'batch sync is not available right now');
+      return unavailable();
     }
     if (graph === undefined) {
-      return refusal(503, 'kv_unavailable', 'the identity graph is not available');
+      return unavailable();
     }
 
     const body = await readCappedBody(request, MAX_BATCH_BODY_BYTES);

@@ -7,7 +7,7 @@
  * Everything here is best effort on input from the browser: nothing throws, a malformed cookie
  * just contributes nothing.
  */
-import { MAX_UID_BYTES } from './graph-entry.ts';
+import { incomingUidProblem } from './graph-entry.ts';
 import type { PartnerRegistry } from './partners.ts';
 
 export const EIDS_COOKIE = 'ts-eids';
@@ -40,7 +40,6 @@ export interface PartnerIdUpdate {
   uid: string;
 }
 
-const encoder = new TextEncoder();
 const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -137,9 +136,12 @@ export function decodeEidsCookie(value: string): EidsCookieDecode {
   return { ok: true, eids, format: 'structured' };
 }
 
-/** A UID the graph would store: not blank, at most {@link MAX_UID_BYTES}. */
+/**
+ * A UID the graph would store (`incomingUidProblem`): not blank, well-formed, no control
+ * characters, at most 512 bytes.
+ */
 export function isStorableUid(uid: string): boolean {
-  return uid.trim() !== '' && encoder.encode(uid).byteLength <= MAX_UID_BYTES;
+  return incomingUidProblem(uid) === undefined;
 }
 
 /** The UID under each registered source (the first storable one per EID), in cookie order. */

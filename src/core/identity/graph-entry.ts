@@ -237,6 +237,20 @@ export function uidProblem(uid: string): string | undefined {
   return bytes > MAX_UID_BYTES ? `is ${bytes} bytes; the limit is ${MAX_UID_BYTES}` : undefined;
 }
 
+/**
+ * Why a UID arriving from outside (batch sync, pull sync, a reader's EID cookie) cannot be
+ * stored: blank, too long, not well-formed Unicode (a lone surrogate cannot be sent on as UTF-8),
+ * or with a control character (a CR/LF would travel into bid requests and identify answers).
+ * Stricter than {@link uidProblem}, which also reads entries older writers stored.
+ */
+export function incomingUidProblem(uid: string): string | undefined {
+  if (uid.trim() === '') return 'is blank';
+  if (!uid.isWellFormed()) return 'is not well-formed Unicode';
+  // eslint-disable-next-line no-control-regex -- control characters are what this rejects
+  if (/[\u0000-\u001f\u007f]/.test(uid)) return 'has a control character';
+  return uidProblem(uid);
+}
+
 /** Why `key` cannot name a partner in `ids`: printable ASCII, at most 255 characters. */
 export function partnerKeyProblem(key: string): string | undefined {
   if (key.length === 0 || key.length > MAX_DOMAIN_LENGTH) {

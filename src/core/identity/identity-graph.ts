@@ -24,7 +24,7 @@ import {
   partnerKeyProblem,
   serializeGraphEntry,
   tombstoneEntry,
-  uidProblem,
+  incomingUidProblem,
   type GraphEntry,
   type GraphSeed,
 } from './graph-entry.ts';
@@ -131,9 +131,7 @@ export function createIdentityGraph(kv: KvStore, options: IdentityGraphOptions):
     for (const { sourceDomain, uid } of ids) {
       const problem =
         partnerKeyProblem(sourceDomain) === undefined
-          ? uid.trim() === ''
-            ? 'is blank'
-            : uidProblem(uid)
+          ? incomingUidProblem(uid)
           : `source domain ${partnerKeyProblem(sourceDomain) as string}`;
       if (problem !== undefined) {
         throw new TsError(
