@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import https from 'node:https';
@@ -8,6 +8,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { makeSelfSignedCertificate } from './helpers/self-signed.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { baseToml, EC_PASSPHRASE, SECRET_PROXY } from './helpers/settings.ts';
 
@@ -202,28 +203,10 @@ describe('trusted-server CLI', () => {
   });
 
   it('serves HTTPS with --tls-cert/--tls-key and tells the origin the scheme is https', async (t) => {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
+    let key: string;
+    let cert: string;
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-        ],
-        { stdio: 'ignore' },
-      );
+      ({ key, cert } = makeSelfSignedCertificate(dir, 'localhost'));
     } catch {
       t.skip('openssl is not installed: cannot make a test certificate');
       return;

@@ -8,7 +8,6 @@
  * prints: a difference is stated, never silently passed.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import zlib from 'node:zlib';
 import { TsError } from '../../src/core/errors.ts';
 import type { UpstreamFetch } from '../../src/core/upstream/upstream-fetch.ts';
+import { makeSelfSignedCertificate } from '../helpers/self-signed.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
 
 export interface UpstreamFetchHarness {
@@ -119,15 +119,9 @@ function thirdParty(): Promise<TestOrigin> {
 async function selfSignedHost(): Promise<{ url: string; close(): Promise<void> } | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'ts-upstream-tls-'));
   try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'])
-        .concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
+    const files = makeSelfSignedCertificate(dir, '127.0.0.1');
     const server = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      { key: readFileSync(files.key), cert: readFileSync(files.cert) },
       (_req, res) => res.end('self-signed host'),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

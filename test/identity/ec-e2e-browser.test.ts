@@ -21,6 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Cookie } from 'playwright-core';
 import { encodeTc } from '../consent/helpers.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
+import { makeSelfSignedCertificate } from '../helpers/self-signed.ts';
 import { startServeProcess, type ServedProcess } from '../helpers/serve-process.ts';
 import { ecServerToml, PUBLISHER_DOMAIN, scratchDir, stopServer } from './ec-e2e-fixtures.ts';
 
@@ -37,37 +38,6 @@ const TC_CONSENT = encodeTc({ purposes: [1, 2, 3, 4] });
 const TC_REFUSED = encodeTc({ purposes: [2, 3, 4] });
 const YEAR_S = 365 * 24 * 60 * 60;
 
-/** A self-signed certificate for the publisher's host, written to `dir`. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const result = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${PUBLISHER_DOMAIN}`,
-      '-addext',
-      `subjectAltName=DNS:${PUBLISHER_DOMAIN}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
-  return { cert, key };
-}
-
 describe('Edge Cookie in Chromium', { skip }, () => {
   let scratch: Awaited<ReturnType<typeof scratchDir>>;
   let origin: TestOrigin;
@@ -80,7 +50,7 @@ describe('Edge Cookie in Chromium', { skip }, () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!DOCTYPE html><html><head><title>Article</title></head><body>news</body></html>');
     });
-    const { cert, key } = makeCertificate(scratch.dir);
+    const { cert, key } = makeSelfSignedCertificate(scratch.dir, PUBLISHER_DOMAIN);
     const start = async (name: string, geo: string) => {
       const config = join(scratch.dir, `${name}.toml`);
       await writeFile(

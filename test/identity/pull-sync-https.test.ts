@@ -4,7 +4,6 @@
  * through `NODE_EXTRA_CA_CERTS` — certificate checking stays on, as in production.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { createIdentityGraph, type IdentityGraph } from '../../src/core/identity/identity-graph.ts';
 import type { KvStore } from '../../src/core/store/kv.ts';
 import { openSqliteKv } from '../../src/node/stores/sqlite-kv.ts';
+import { makeSelfSignedCertificate } from '../helpers/self-signed.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
 import { startServeProcess, type ServedProcess } from '../helpers/serve-process.ts';
 import { endpointToml, seedEntry } from './endpoint-fixtures.ts';
@@ -92,31 +92,7 @@ describe('pull sync to a real HTTPS partner', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ts-pull-'));
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-days',
-        '1',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key: keyPath, cert: certPath } = makeSelfSignedCertificate(dir, '127.0.0.1');
     const key = readFileSync(keyPath);
     const cert = readFileSync(certPath);
     elsewhere = await startHttpsPartner(key, cert, () => ({
