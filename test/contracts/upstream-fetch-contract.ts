@@ -194,6 +194,12 @@ export function upstreamFetchContract(
         const withCookie = await fetch(request, { ...OPTIONS, cookie: 'ts-ec=abc.def' });
         await withCookie.arrayBuffer();
         assert.equal(host.seen.at(-1)?.headers.cookie, 'ts-ec=abc.def');
+
+        // This server's own credential (pull sync's Bearer token) replaces the reader's.
+        const own = await fetch(request, { ...OPTIONS, authorization: 'Bearer server-own-token' });
+        await own.arrayBuffer();
+        assert.equal(host.seen.at(-1)?.headers.authorization, 'Bearer server-own-token');
+        assert.equal(host.seen.at(-1)?.headers.cookie, undefined);
       },
     );
 
