@@ -120,6 +120,15 @@ describe('trusted-server CLI', () => {
     );
   });
 
+  it('serve refuses ec.bot_gate = "ja4" in one line: Node sees no JA4, so no reader would get an ID', async () => {
+    const config = join(dir, 'ja4.toml');
+    await writeFile(config, baseToml(origin.url, 'bot_gate = "ja4"\n'));
+    const refused = await run(['serve', '--config', config, '--port', '0']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refusing to start: ec\.bot_gate = \\"ja4\\".*use \\"ua\\"/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'a stack trace');
+  });
+
   it('serve refuses placeholder secrets without --dev and warns loudly with it', async () => {
     const placeholder = join(dir, 'placeholder.toml');
     await writeFile(

@@ -3,11 +3,13 @@
  */
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
+import { resolveBotGate } from '../core/identity/bot-gate.ts';
 import type { Logger } from '../core/log.ts';
 import { placeholderPolicy } from '../core/settings/placeholder-policy.ts';
 import { secretValues } from '../core/settings/placeholders.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { createConsoleLogger } from '../node/console-log.ts';
+import { NODE_JA4_SUPPORT } from '../node/services.ts';
 import { startNodeServer, type RunningServer } from '../node/server.ts';
 import { tuneGarbageCollector } from '../node/gc-tuning.ts';
 import { applyMemoryTuning, MemoryTuningError, memorySettings } from '../node/memory-tuning.ts';
@@ -35,6 +37,20 @@ export function checkPlaceholders(settings: Settings, dev: boolean, log: Logger)
   return policy.verdict !== 'refused';
 }
 
+/**
+ * `ec.bot_gate = "ja4"` can never pass on Node (no JA4 here): refused before any worker starts,
+ * with the one line that says what to write instead. Returns false to refuse.
+ */
+export function checkBotGate(settings: Settings, log: Logger): boolean {
+  try {
+    resolveBotGate(settings.ec.bot_gate, NODE_JA4_SUPPORT);
+    return true;
+  } catch (error) {
+    log.error(`refusing to start: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+}
+
 export async function serve(options: ServeOptions): Promise<number> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     throw new UsageError('--tls-cert and --tls-key must be given together', 'serve');
@@ -57,6 +73,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (cluster.isPrimary) {
     for (const warning of warnings) log.warn(`configuration: ${warning}`);
     if (!checkPlaceholders(settings, options.dev, log)) return 1;
+    if (!checkBotGate(settings, log)) return 1;
   }
 
   if (options.workers > 1 && cluster.isPrimary) {

@@ -3,6 +3,7 @@
  * third-party fetchers, compression, the client connection, geo, the store, background work, the
  * clocks, the page permits and the faster byte primitives. `close()` releases what they hold, after the server has stopped.
  */
+import type { Ja4Support } from '../core/identity/bot-gate.ts';
 import { userAgentSignals } from '../core/device/device-signals.ts';
 import { createConfiguredGeo } from '../core/geo/configured-geo.ts';
 import type { Logger } from '../core/log.ts';
@@ -17,6 +18,9 @@ import { createOriginFetch } from './origin-fetch.ts';
 import { openRateLimiter, openStore } from './stores/open-store.ts';
 import { createUpstreamFetch } from './upstream-fetch.ts';
 import { WorkPermits } from './work-permits.ts';
+
+/** Node sees no TLS fingerprint (it would have to parse the ClientHello itself). */
+export const NODE_JA4_SUPPORT: Ja4Support = 'never';
 
 /**
  * A rewritten page waits at most this long for a permit (`[server] max_active_pages`): past it the
@@ -85,7 +89,7 @@ export async function createNodeServices(
     connection: connectionOf,
     geo: (request) => clientGeo(request, connectionOf(request)),
     deviceSignals: userAgentSignals,
-    ja4Support: 'never',
+    ja4Support: NODE_JA4_SUPPORT,
     kv,
     rateLimiter: rateLimiter.limiter,
     waitUntil: (_request, work) => background.add(work),
