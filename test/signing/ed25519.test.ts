@@ -15,12 +15,7 @@ import {
 } from '../../src/core/signing/ed25519.ts';
 import { nobleEd25519 } from '../../src/core/signing/ed25519-noble.ts';
 import { webCryptoEd25519 } from '../../src/core/signing/ed25519-webcrypto.ts';
-import {
-  FIXTURE_PAYLOAD,
-  FIXTURE_SEED,
-  FIXTURE_SIGNATURE,
-  FIXTURE_X,
-} from './fixture-key.ts';
+import { FIXTURE_PAYLOAD, FIXTURE_SEED, FIXTURE_SIGNATURE, FIXTURE_X } from './fixture-key.ts';
 import { opensslVerifies } from './independent-verify.ts';
 
 const BACKENDS = [webCryptoEd25519(), nobleEd25519];
@@ -34,7 +29,7 @@ describe('backend detection', () => {
   it('falls back to noble when SubtleCrypto refuses Ed25519, as Fastly does', async () => {
     const noEd25519 = new Proxy(crypto.subtle, {
       get(target, property) {
-        if (property !== 'importKey') return Reflect.get(target, property, target);
+        if (property !== 'importKey') return Reflect.get(target, property, target) as unknown;
         return () => Promise.reject(new DOMException('Unrecognized name', 'NotSupportedError'));
       },
     });
@@ -56,13 +51,16 @@ for (const backend of BACKENDS) {
       const standard = encodeBase64(Buffer.from(FIXTURE_SIGNATURE, 'base64url'));
       assert.ok(standard.endsWith('=='));
       for (const text of [FIXTURE_SIGNATURE, standard]) {
-        assert.equal(await verifyEd25519Signature(fixtureKey(), FIXTURE_PAYLOAD, text, backend), true);
+        assert.equal(
+          await verifyEd25519Signature(fixtureKey(), FIXTURE_PAYLOAD, text, backend),
+          true,
+        );
       }
     });
 
     it('rejects a changed payload, another key, and a malformed signature', async () => {
       const other = await createEd25519Signer(encodeBase64(new Uint8Array(32).fill(7)), backend);
-      const verify = (payload: string, signature: string, key = fixtureKey()) =>
+      const verify = (payload: string, signature: string, key: Uint8Array = fixtureKey()) =>
         verifyEd25519Signature(key, payload, signature, backend);
       assert.equal(await verify(FIXTURE_PAYLOAD.replace('123', '124'), FIXTURE_SIGNATURE), false);
       assert.equal(await verify(FIXTURE_PAYLOAD, FIXTURE_SIGNATURE, other.publicKey), false);
@@ -75,7 +73,9 @@ for (const backend of BACKENDS) {
         message: 'signature must be 64 bytes, got 63',
       });
       // Padding on the URL-safe form is not one of the two accepted spellings.
-      await assert.rejects(verify(FIXTURE_PAYLOAD, `${FIXTURE_SIGNATURE}==`), { code: 'bad_request' });
+      await assert.rejects(verify(FIXTURE_PAYLOAD, `${FIXTURE_SIGNATURE}==`), {
+        code: 'bad_request',
+      });
     });
 
     it('rejects a public key that is not on the curve instead of throwing', async () => {

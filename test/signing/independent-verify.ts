@@ -4,7 +4,19 @@
  */
 import { createPublicKey, verify } from 'node:crypto';
 
-export function opensslVerifies(xBase64Url: string, payload: string, signatureBase64Url: string): boolean {
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: xBase64Url }, format: 'jwk' });
-  return verify(null, Buffer.from(payload, 'utf8'), key, Buffer.from(signatureBase64Url, 'base64url'));
+export function opensslVerifies(
+  xBase64Url: string,
+  payload: string,
+  signatureBase64Url: string,
+): boolean {
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: xBase64Url },
+    format: 'jwk',
+  });
+  return verify(
+    null,
+    Buffer.from(payload, 'utf8'),
+    key,
+    Buffer.from(signatureBase64Url, 'base64url'),
+  );
 }

@@ -3,6 +3,9 @@
 import { decodeBase64Url } from './base64.ts';
 import type { Ed25519Backend, Ed25519KeyPair } from './ed25519-backend.ts';
 
+/** Spelled from the global so lint and tsc resolve it without the DOM library. */
+type Subtle = typeof crypto.subtle;
+
 const ALGORITHM = { name: 'Ed25519' } as const;
 
 /**
@@ -10,7 +13,22 @@ const ALGORITHM = { name: 'Ed25519' } as const;
  * (SEQUENCE, version 0, OID 1.3.101.112, OCTET STRING of 32 bytes) followed by the seed is one.
  */
 const PKCS8_SEED_HEADER = Uint8Array.of(
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
 );
 
 function pkcs8OfSeed(seed: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -24,7 +42,7 @@ function copy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-async function keyPairFromSeed(subtle: SubtleCrypto, seed: Uint8Array): Promise<Ed25519KeyPair> {
+async function keyPairFromSeed(subtle: Subtle, seed: Uint8Array): Promise<Ed25519KeyPair> {
   const pkcs8 = pkcs8OfSeed(seed);
   // Exportable only for the moment it takes to read the public half out of it; the key that signs
   // is imported again below as non-extractable.
@@ -36,12 +54,13 @@ async function keyPairFromSeed(subtle: SubtleCrypto, seed: Uint8Array): Promise<
   pkcs8.fill(0);
   return {
     publicKey,
-    sign: async (message) => new Uint8Array(await subtle.sign(ALGORITHM, privateKey, copy(message))),
+    sign: async (message) =>
+      new Uint8Array(await subtle.sign(ALGORITHM, privateKey, copy(message))),
   };
 }
 
 async function verify(
-  subtle: SubtleCrypto,
+  subtle: Subtle,
   publicKey: Uint8Array,
   message: Uint8Array,
   signature: Uint8Array,
@@ -55,7 +74,7 @@ async function verify(
   }
 }
 
-export function webCryptoEd25519(subtle: SubtleCrypto = crypto.subtle): Ed25519Backend {
+export function webCryptoEd25519(subtle: Subtle = crypto.subtle): Ed25519Backend {
   return {
     name: 'webcrypto',
     keyPairFromSeed: (seed) => keyPairFromSeed(subtle, seed),

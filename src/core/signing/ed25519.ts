@@ -22,7 +22,7 @@ const encoder = new TextEncoder();
  * dependable test is to try. The probe key is all zeroes and signs nothing that leaves here.
  */
 export async function detectEd25519Backend(
-  subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
+  subtle: typeof crypto.subtle | undefined = globalThis.crypto?.subtle,
 ): Promise<Ed25519Backend> {
   if (subtle === undefined) return nobleEd25519;
   const webCrypto = webCryptoEd25519(subtle);

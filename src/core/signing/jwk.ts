@@ -23,7 +23,10 @@ export interface Ed25519PublicJwk {
  */
 export function publicJwk(kid: string, publicKey: Uint8Array): Ed25519PublicJwk {
   if (publicKey.byteLength !== ED25519_PUBLIC_KEY_BYTES) {
-    throw new TsError('internal', `Ed25519 public key must be 32 bytes, got ${publicKey.byteLength}`);
+    throw new TsError(
+      'internal',
+      `Ed25519 public key must be 32 bytes, got ${publicKey.byteLength}`,
+    );
   }
   return { kty: 'OKP', crv: 'Ed25519', x: encodeBase64Url(publicKey), alg: 'EdDSA', kid };
 }
@@ -45,14 +48,18 @@ export function publicKeyOfStoredJwk(json: string): Uint8Array {
   } catch {
     throw new TsError('configuration', 'stored JWK is not valid JSON');
   }
-  const x = typeof parsed === 'object' && parsed !== null ? (parsed as { x?: unknown }).x : undefined;
+  const x =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { x?: unknown }).x : undefined;
   if (typeof x !== 'string') throw new TsError('configuration', "stored JWK has no string 'x'");
   const publicKey = decodeBase64Url(x);
   if (publicKey === undefined) {
     throw new TsError('configuration', "stored JWK 'x' is not base64url without padding");
   }
   if (publicKey.byteLength !== ED25519_PUBLIC_KEY_BYTES) {
-    throw new TsError('configuration', `stored JWK 'x' must be 32 bytes, got ${publicKey.byteLength}`);
+    throw new TsError(
+      'configuration',
+      `stored JWK 'x' must be 32 bytes, got ${publicKey.byteLength}`,
+    );
   }
   return publicKey;
 }

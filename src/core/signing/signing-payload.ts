@@ -26,7 +26,10 @@ export function buildSigningPayload(fields: SigningPayloadFields): string {
   // Upstream's field is a u64: a fraction, a negative or an unsafe integer would print a number
   // that no upstream verifier could have signed.
   if (!Number.isSafeInteger(fields.ts) || fields.ts < 0) {
-    throw new TsError('internal', `signing timestamp must be a non-negative integer, got ${fields.ts}`);
+    throw new TsError(
+      'internal',
+      `signing timestamp must be a non-negative integer, got ${fields.ts}`,
+    );
   }
   // Built key by key, in the order the signature depends on.
   const payload = {
