@@ -106,7 +106,8 @@ describe('signed URL properties', () => {
             const changed = signed.map((pair) => [...pair] as [string, string]);
             const pair = changed[i] as [string, string];
             const side = (slot - 1) % 2;
-            pair[side] = pair[side] === '' ? char : replaceAt(pair[side], at, char);
+            const old = pair[side] ?? '';
+            pair[side] = old === '' ? char : replaceAt(old, at, char);
             forged = rebuild(tsurl, changed, token);
           }
           const check = await verifySignedUrl(signer, forged, { now: NOW });
