@@ -4,6 +4,7 @@
  * may deliberately override the managed ones), and last the privacy rule for responses that set
  * cookies (response-privacy.ts), which nothing may override.
  */
+import { editHeaders } from './http/edit-headers.ts';
 import { applyResponsePrivacy } from './http/response-privacy.ts';
 import type { GeoInfo } from './services.ts';
 import type { Settings } from './settings/settings-schema.ts';
@@ -30,18 +31,12 @@ export function geoHeaders(geo: GeoInfo | null): Array<[string, string]> {
 
 export function createFinalizer(settings: Settings) {
   const operatorHeaders = Object.entries(settings.response_headers);
-  return (response: Response, geo: GeoInfo | null): Response => {
-    let target = response;
-    try {
-      target.headers.set('x-ts-version', VERSION);
-    } catch {
-      // Immutable headers (a platform fetch response): copy once, then set.
-      target = new Response(response.body, response);
-      target.headers.set('x-ts-version', VERSION);
-    }
-    for (const [name, value] of geoHeaders(geo)) target.headers.set(name, value);
-    for (const [name, value] of operatorHeaders) target.headers.set(name, value);
-    applyResponsePrivacy(target.headers);
-    return target;
-  };
+  return (response: Response, geo: GeoInfo | null): Response =>
+    // Immutable headers (a platform fetch response) are copied once (edit-headers.ts).
+    editHeaders(response, (headers) => {
+      headers.set('x-ts-version', VERSION);
+      for (const [name, value] of geoHeaders(geo)) headers.set(name, value);
+      for (const [name, value] of operatorHeaders) headers.set(name, value);
+      applyResponsePrivacy(headers);
+    });
 }

@@ -21,8 +21,12 @@
  * `/admin/keystore` is the publisher's.
  */
 
-const NAMESPACE_PREFIXES = ['/_ts/admin', '/_ts/api'];
-const RETIRED_KEYS = '/admin/keys';
+/**
+ * `/_ts/admin…` and `/_ts/api…` on the bare prefix (as the unanchored `^/_ts/admin` handler
+ * matches: `/_ts/adminfoo` too), the retired `/admin/keys` only as whole segments. Case-insensitive
+ * as a regex, so the publisher's paths, which all pass through here, are not copied to lower case.
+ */
+const NAMESPACE = /^\/(?:_ts\/(?:admin|api)|admin\/keys(?:\/|$))/i;
 const EC_PATH = '/_ts/admin/ec';
 const MAX_DECODE_ROUNDS = 4;
 
@@ -90,11 +94,5 @@ function decodeValidEscapes(path: string): string {
 }
 
 function inNamespace(path: string): boolean {
-  const lower = path.toLowerCase();
-  // The bare prefix, as the unanchored `^/_ts/admin` handler matches (`/_ts/adminfoo` included).
-  return (
-    NAMESPACE_PREFIXES.some((prefix) => lower.startsWith(prefix)) ||
-    lower === RETIRED_KEYS ||
-    lower.startsWith(`${RETIRED_KEYS}/`)
-  );
+  return NAMESPACE.test(path);
 }

@@ -137,8 +137,8 @@ export function createEcLifecycle(
     state.organic = true;
     if (graph === undefined || state.id !== undefined) return;
     if (!isDocumentNavigation(ctx.headers) || !allowsEcCreation(state.consent)) return;
-    if (!browser(request, ctx)) return;
     const signals = services.deviceSignals(request);
+    if (!passesBotGate(gate, signals, ctx.headers)) return;
     state.minting = (async () => {
       const id = await minter.mint(ctx.clientIp);
       await graph.createOrRevive(id, {
