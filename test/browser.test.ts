@@ -4,18 +4,15 @@
  * Skipped, with the reason printed, where Chromium is not installed (CI installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../src/demo/origin-site.ts';
+import { chromiumMissing, launchChromium } from './helpers/chromium.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+const skip = chromiumMissing ?? false;
 if (skip) console.log(`# skipping browser tests: ${skip}`);
 
 describe('in a real browser', { skip }, () => {
@@ -26,19 +23,7 @@ describe('in a real browser', { skip }, () => {
   let pageProxy: TestServer;
 
   before(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     demo = await startDemoOrigin();
     demoProxy = await startTestServer(testSettings(demo.url));
     pageOrigin = await startOrigin((_req, res) => {

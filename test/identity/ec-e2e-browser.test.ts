@@ -14,21 +14,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Cookie } from 'playwright-core';
 import { encodeTc } from '../consent/helpers.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.ts';
 import { makeSelfSignedCertificate } from '../helpers/self-signed.ts';
 import { startServeProcess, type ServedProcess } from '../helpers/serve-process.ts';
 import { ecServerToml, PUBLISHER_DOMAIN, scratchDir, stopServer } from './ec-e2e-fixtures.ts';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-const skip = !existsSync(CHROMIUM)
-  ? `Chromium not found at ${CHROMIUM} (apt-get install chromium)`
+const skip = chromiumMissing
+  ? chromiumMissing
   : !hasOpenssl
     ? 'openssl not found (needed for the test certificate)'
     : false;
@@ -70,21 +69,10 @@ describe('Edge Cookie in Chromium', { skip }, () => {
       start('canada', 'mode = "fixed"\ncountry = "CA"'),
       start('germany', 'mode = "fixed"\ncountry = "DE"'),
     ]);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // The publisher's host name, on this machine: no DNS, no /etc/hosts edit.
-        `--host-resolver-rules=MAP *.publisher.test 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium([
+      // The publisher's host name, on this machine: no DNS, no /etc/hosts edit.
+      '--host-resolver-rules=MAP *.publisher.test 127.0.0.1',
+    ]);
   });
   after(async () => {
     await browser?.close();
