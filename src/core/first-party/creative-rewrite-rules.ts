@@ -1,0 +1,208 @@
+/**
+ * The creative rules on the engine port (spec §5.4, §I.1): which attributes become signed
+ * `/first-party/proxy` URLs, which become `/first-party/click`, where the runtime goes, what is
+ * removed, and the end-of-input marker that tells the caller the markup was well formed.
+ *
+ * Where the runtime goes, decided at the first start tag so that streaming never has to hold the
+ * document back:
+ * - a fragment (the first tag is neither `<html>` nor `<head>`; auction `adm` almost always is):
+ *   just before that first tag. The runtime is what guards clicks once the creative's own script
+ *   rewrites links, so it must run before any of that script does; text and comments before the
+ *   first tag cannot act. Upstream (HEAD) prepends to a body-less fragment for the same reason.
+ * - a document: at the start of the first `<body>`, or just before the first element that opens
+ *   the body implicitly (anything not allowed in `<head>`).
+ * - markup with no tags at all: at the end (the marker is the first tag such markup has).
+ * Exactly once, however many `<body>` tags there are.
+ */
+import type { Element, HtmlRuleTarget, TextContent } from '../html/index.ts';
+import { FIRST_PARTY_CLICK_PATH, FIRST_PARTY_PROXY_PATH, signUrl } from './signed-url.ts';
+import type { ProxyTokenSigner } from './token.ts';
+import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
+import { rewriteSrcset, toAbsoluteNetworkUrl } from './creative-urls.ts';
+import { rewriteCssUrls } from './css-urls.ts';
+import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
+
+export interface CreativeRuleOptions {
+  signer: ProxyTokenSigner;
+  excludeDomains: readonly string[];
+  runtimeTag: string;
+  sanitize: boolean;
+}
+
+/** Elements whose URL attributes are fetched: each becomes a signed proxy URL. */
+const PROXIED_ATTRIBUTES: ReadonlyArray<readonly [selector: string, attributes: string[]]> = [
+  ['img', ['src', 'data-src']],
+  ['script[src]', ['src']],
+  // Every `link`, not only stylesheet/preload/prefetch (upstream): `preconnect` and `icon` reach
+  // the third party too, and a first-party href on the others changes nothing.
+  ['link[href]', ['href']],
+  ['video', ['src', 'poster']],
+  ['audio[src]', ['src']],
+  ['source[src]', ['src']],
+  ['track[src]', ['src']],
+  ['object[data]', ['data']],
+  ['embed[src]', ['src']],
+  ['iframe[src]', ['src']],
+  ['frame[src]', ['src']],
+  ['image', ['href', 'xlink:href']],
+  ['use', ['href', 'xlink:href']],
+  ['feimage', ['href', 'xlink:href']],
+  // Legacy `background` on body/table/td still loads an image.
+  ['[background]', ['background']],
+];
+
+/** Elements allowed in `<head>`: before the body starts, the runtime waits past them. */
+const HEAD_CONTENT = new Set([
+  'html',
+  'head',
+  'title',
+  'meta',
+  'link',
+  'style',
+  'script',
+  'base',
+  'noscript',
+  'template',
+]);
+
+export interface CreativeRules {
+  readonly setup: (target: HtmlRuleTarget) => void;
+  /** Appended to the input: seen only if the markup left the tokenizer in plain data. */
+  readonly endMarker: string;
+  readonly sawEndMarker: boolean;
+}
+
+export function creativeRules(options: CreativeRuleOptions): CreativeRules {
+  const { signer, excludeDomains, runtimeTag } = options;
+  const removed: RemovedElements = new WeakSet();
+  const signed = new Map<string, Promise<string>>();
+  const markerName = `ts-creative-end-${randomHex()}`;
+  let sawEndMarker = false;
+
+  /** The signed first-party URL of a value, or undefined to leave it as written. */
+  function firstParty(value: string, basePath: string): Promise<string> | undefined {
+    const absolute = toAbsoluteNetworkUrl(value, excludeDomains);
+    if (absolute === undefined) return undefined;
+    const key = `${basePath} ${absolute}`;
+    let href = signed.get(key);
+    if (href === undefined) {
+      href = signUrl(signer, absolute, { basePath });
+      signed.set(key, href);
+    }
+    return href;
+  }
+  const proxy = (value: string) => firstParty(value, FIRST_PARTY_PROXY_PATH);
+
+  async function proxyAttributes(element: Element, names: readonly string[]): Promise<void> {
+    if (removed.has(element)) return;
+    await Promise.all(
+      names.map(async (name) => {
+        const raw = element.getAttribute(name);
+        if (raw === null) return;
+        const href = proxy(decodeAttributeValue(raw));
+        if (href !== undefined) element.setAttribute(name, encodeAttributeValue(await href));
+      }),
+    );
+  }
+
+  async function clickThrough(element: Element): Promise<void> {
+    if (removed.has(element)) return;
+    let first: string | undefined;
+    for (const name of ['href', 'xlink:href']) {
+      const raw = element.getAttribute(name);
+      if (raw === null) continue;
+      const href = firstParty(decodeAttributeValue(raw), FIRST_PARTY_CLICK_PATH);
+      if (href === undefined) continue;
+      const value = encodeAttributeValue(await href);
+      element.setAttribute(name, value);
+      first ??= value;
+    }
+    if (first !== undefined) element.setAttribute('data-tsclick', first);
+  }
+
+  async function srcsetAttribute(element: Element, name: string): Promise<void> {
+    if (removed.has(element)) return;
+    const raw = element.getAttribute(name);
+    if (raw === null) return;
+    const decoded = decodeAttributeValue(raw);
+    const next = await rewriteSrcset(decoded, async (url) => proxy(url));
+    if (next !== decoded) element.setAttribute(name, encodeAttributeValue(next));
+  }
+
+  async function styleAttribute(element: Element): Promise<void> {
+    if (removed.has(element)) return;
+    const raw = element.getAttribute('style');
+    if (raw === null) return;
+    const decoded = decodeAttributeValue(raw);
+    const next = await rewriteCssUrls(decoded, async (url) => proxy(url));
+    if (next !== decoded) element.setAttribute('style', encodeAttributeValue(next));
+  }
+
+  async function styleText(text: TextContent): Promise<void> {
+    const next = await rewriteCssUrls(text.text, async (url) => proxy(url));
+    if (next !== text.text) text.replace(next);
+  }
+
+  let placement: 'first-tag' | 'document' | 'done' = runtimeTag === '' ? 'done' : 'first-tag';
+  function placeRuntime(element: Element): void {
+    if (placement === 'done') return;
+    const name = element.tagName;
+    if (placement === 'first-tag' && (name === 'html' || name === 'head')) {
+      placement = 'document';
+      return;
+    }
+    if (name === 'body') element.prepend(runtimeTag);
+    else if (placement === 'first-tag' || !HEAD_CONTENT.has(name)) element.before(runtimeTag);
+    else return;
+    placement = 'done';
+  }
+
+  function setup(target: HtmlRuleTarget): void {
+    if (options.sanitize) registerCreativeSanitizer(target, removed);
+    // A bidder's <base> would rebase the root-relative /first-party/… URLs onto its own host.
+    target.on('base', {
+      element: (element) => {
+        if (removed.has(element)) return;
+        removeElement(element);
+        removed.add(element);
+      },
+    });
+    target.on('*', { element: placeRuntime });
+    for (const [selector, names] of PROXIED_ATTRIBUTES) {
+      target.on(selector, { element: (element) => proxyAttributes(element, names) });
+    }
+    target.on('input[src]', {
+      element: (element) =>
+        element.getAttribute('type')?.trim().toLowerCase() === 'image'
+          ? proxyAttributes(element, ['src'])
+          : undefined,
+    });
+    target.on('a', { element: clickThrough });
+    target.on('area', { element: clickThrough });
+    target.on('[srcset]', { element: (element) => srcsetAttribute(element, 'srcset') });
+    target.on('[imagesrcset]', { element: (element) => srcsetAttribute(element, 'imagesrcset') });
+    target.on('[style]', { element: styleAttribute });
+    target.on('style', { text: styleText });
+    target.on(markerName, {
+      element: (element) => {
+        sawEndMarker = true;
+        element.remove();
+      },
+    });
+  }
+
+  return {
+    setup,
+    endMarker: `<${markerName}>`,
+    get sawEndMarker() {
+      return sawEndMarker;
+    },
+  };
+}
+
+function randomHex(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
