@@ -56,13 +56,17 @@ export function attributeValues(html: string, tagName: string, attribute: string
 /** Element names in the tree a browser builds from `html` (script elements, say). */
 export function treeElementNames(html: string): string[] {
   const names: string[] = [];
-  type Node = { nodeName: string; childNodes?: Node[]; content?: Node };
+  interface Node {
+    nodeName: string;
+    childNodes?: Node[];
+    content?: Node;
+  }
   const walk = (node: Node) => {
     if (!node.nodeName.startsWith('#')) names.push(node.nodeName);
     for (const child of node.childNodes ?? []) walk(child);
     if (node.content) walk(node.content);
   };
-  walk(parse(html) as unknown as Node);
+  walk(parse(html));
   return names;
 }
 

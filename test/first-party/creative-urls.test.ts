@@ -124,7 +124,7 @@ describe('srcset', () => {
   it('normalises spacing, keeps descriptors and relative candidates', async () => {
     const out = await rewriteSrcset(
       '  https://cdn.example/a.png    1x  ,  //cdn.example/b.png   2x ,   /local/c.png   1x  ',
-      async (url) => (url.startsWith('/local') ? undefined : `P(${url})`),
+      (url) => Promise.resolve(url.startsWith('/local') ? undefined : `P(${url})`),
     );
     assert.equal(
       out,
@@ -134,7 +134,7 @@ describe('srcset', () => {
 
   it('a srcset with nothing to rewrite comes back as written', async () => {
     const srcset = '/a.png 1x ,  /b.png 2x';
-    assert.equal(await rewriteSrcset(srcset, async () => undefined), srcset);
+    assert.equal(await rewriteSrcset(srcset, () => Promise.resolve(undefined)), srcset);
   });
 });
 
@@ -163,8 +163,8 @@ describe('attribute values as the browser reads them', () => {
 });
 
 describe('CSS URLs', () => {
-  const mark = async (url: string) =>
-    toAbsoluteNetworkUrl(url, []) === undefined ? undefined : `P[${url}]`;
+  const mark = (url: string) =>
+    Promise.resolve(toAbsoluteNetworkUrl(url, []) === undefined ? undefined : `P[${url}]`);
   const cases: Array<[css: string, expected: string]> = [
     [
       'a{background:url(https://cdn.example/a.png)}',
