@@ -105,7 +105,10 @@ export function creativeHtmlTransform(options: CreativeRewriteOptions): ByteTran
   // Errors travel down the pipes (each aborts the next stage with its reason); the promises
   // themselves are only for that, and would otherwise report the same error unhandled.
   input.readable.pipeTo(inner.writable).catch(() => undefined);
-  inner.readable.pipeTo(output.writable).catch(() => undefined);
+  inner.readable.pipeTo(output.writable, { preventAbort: true }).catch((error: unknown) => {
+    // An engine error reaches the client's side as the one error type, detail kept for the log.
+    output.writable.abort(rewriteFailed(error)).catch(() => undefined);
+  });
   return { writable: input.writable, readable: output.readable };
 }
 
