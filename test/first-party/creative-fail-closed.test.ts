@@ -66,7 +66,7 @@ describe('the 1 MiB cap', () => {
     const error = await refusal(markup);
     assert.equal(error.code, 'upstream_too_large');
     const { error: streamed } = await streamRefusal([new TextEncoder().encode(markup)]);
-    assert.equal((streamed).code, 'upstream_too_large');
+    assert.equal(streamed.code, 'upstream_too_large');
   });
 
   it('counts bytes, not UTF-16 units', async () => {
