@@ -18,7 +18,7 @@ import type { Element, HtmlRuleTarget, TextContent } from '../html/index.ts';
 import { FIRST_PARTY_CLICK_PATH, FIRST_PARTY_PROXY_PATH, signUrl } from './signed-url.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
-import { rewriteSrcset, toAbsoluteNetworkUrl } from './creative-urls.ts';
+import { rewriteSrcset, splitSrcsetCandidates, toAbsoluteNetworkUrl } from './creative-urls.ts';
 import { rewriteCssUrls } from './css-urls.ts';
 import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
 
@@ -50,6 +50,8 @@ const PROXIED_ATTRIBUTES: ReadonlyArray<readonly [selector: string, attributes: 
   // Legacy `background` on body/table/td still loads an image.
   ['[background]', ['background']],
 ];
+
+const LINK_ATTRIBUTES = ['href', 'xlink:href'];
 
 /** Elements allowed in `<head>`: before the body starts, the runtime waits past them. */
 const HEAD_CONTENT = new Set([
@@ -93,54 +95,71 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   }
   const proxy = (value: string) => firstParty(value, FIRST_PARTY_PROXY_PATH);
 
-  async function proxyAttributes(element: Element, names: readonly string[]): Promise<void> {
-    if (removed.has(element)) return;
-    await Promise.all(
-      names.map(async (name) => {
-        const raw = element.getAttribute(name);
-        if (raw === null) return;
-        const href = proxy(decodeAttributeValue(raw));
-        if (href !== undefined) element.setAttribute(name, encodeAttributeValue(await href));
-      }),
+  // Handlers answer synchronously when there is nothing to sign: a returned promise pauses the
+  // document, which costs more than the work on an element with only relative URLs.
+
+  function proxyAttributes(element: Element, names: readonly string[]): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
+    const work: Array<Promise<void>> = [];
+    for (const [name, raw] of firstOf(element, names)) {
+      const href = proxy(decodeAttributeValue(raw));
+      if (href === undefined) continue;
+      work.push(href.then((value) => element.setAttribute(name, encodeAttributeValue(value))));
+    }
+    return settle(work);
+  }
+
+  function clickThrough(element: Element): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
+    const work: Array<Promise<string>> = [];
+    for (const [name, raw] of firstOf(element, LINK_ATTRIBUTES)) {
+      const href = firstParty(decodeAttributeValue(raw), FIRST_PARTY_CLICK_PATH);
+      if (href === undefined) continue;
+      work.push(
+        href.then((value) => {
+          const encoded = encodeAttributeValue(value);
+          element.setAttribute(name, encoded);
+          return encoded;
+        }),
+      );
+    }
+    if (work.length === 0) return undefined;
+    // The runtime reads the click URL from data-tsclick: href's when both are there.
+    return Promise.all(work).then(([first]) =>
+      element.setAttribute('data-tsclick', first as string),
     );
   }
 
-  async function clickThrough(element: Element): Promise<void> {
-    if (removed.has(element)) return;
-    let first: string | undefined;
-    for (const name of ['href', 'xlink:href']) {
-      const raw = element.getAttribute(name);
-      if (raw === null) continue;
-      const href = firstParty(decodeAttributeValue(raw), FIRST_PARTY_CLICK_PATH);
-      if (href === undefined) continue;
-      const value = encodeAttributeValue(await href);
-      element.setAttribute(name, value);
-      first ??= value;
-    }
-    if (first !== undefined) element.setAttribute('data-tsclick', first);
-  }
-
-  async function srcsetAttribute(element: Element, name: string): Promise<void> {
-    if (removed.has(element)) return;
+  function srcsetAttribute(element: Element, name: string): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
     const raw = element.getAttribute(name);
-    if (raw === null) return;
+    if (raw === null) return undefined;
     const decoded = decodeAttributeValue(raw);
-    const next = await rewriteSrcset(decoded, async (url) => proxy(url));
-    if (next !== decoded) element.setAttribute(name, encodeAttributeValue(next));
+    const candidates = splitSrcsetCandidates(decoded);
+    if (!candidates.some((item) => proxy(item.trim().split(/\s+/)[0] ?? '') !== undefined))
+      return undefined;
+    return rewriteSrcset(decoded, (url) => Promise.resolve(proxy(url))).then((next) => {
+      if (next !== decoded) element.setAttribute(name, encodeAttributeValue(next));
+    });
   }
 
-  async function styleAttribute(element: Element): Promise<void> {
-    if (removed.has(element)) return;
+  function styleAttribute(element: Element): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
     const raw = element.getAttribute('style');
-    if (raw === null) return;
+    if (raw === null) return undefined;
     const decoded = decodeAttributeValue(raw);
-    const next = await rewriteCssUrls(decoded, async (url) => proxy(url));
-    if (next !== decoded) element.setAttribute('style', encodeAttributeValue(next));
+    if (!mayHoldCssUrls(decoded)) return undefined;
+    return rewriteCssUrls(decoded, (url) => Promise.resolve(proxy(url))).then((next) => {
+      if (next !== decoded) element.setAttribute('style', encodeAttributeValue(next));
+    });
   }
 
-  async function styleText(text: TextContent): Promise<void> {
-    const next = await rewriteCssUrls(text.text, async (url) => proxy(url));
-    if (next !== text.text) text.replace(next);
+  function styleText(text: TextContent): Promise<void> | undefined {
+    const css = text.text;
+    if (!mayHoldCssUrls(css)) return undefined;
+    return rewriteCssUrls(css, (url) => Promise.resolve(proxy(url))).then((next) => {
+      if (next !== css) text.replace(next);
+    });
   }
 
   let placement: 'first-tag' | 'document' | 'done' = runtimeTag === '' ? 'done' : 'first-tag';
@@ -198,6 +217,29 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
       return sawEndMarker;
     },
   };
+}
+
+/**
+ * The named attributes an element has, each as the browser reads it (the first of duplicates),
+ * from one read of the attribute list: a lookup by name costs more than that.
+ */
+function firstOf(element: Element, names: readonly string[]): Array<readonly [string, string]> {
+  const found: Array<readonly [string, string]> = [];
+  for (const attribute of element.attributes) {
+    const name = attribute[0];
+    if (names.includes(name) && !found.some(([seen]) => seen === name)) found.push(attribute);
+  }
+  return found;
+}
+
+function settle(work: Array<Promise<void>>): Promise<void> | undefined {
+  if (work.length === 0) return undefined;
+  if (work.length === 1) return work[0];
+  return Promise.all(work).then(() => undefined);
+}
+
+function mayHoldCssUrls(css: string): boolean {
+  return /url\(|@import|image-set\(/i.test(css);
 }
 
 function randomHex(): string {

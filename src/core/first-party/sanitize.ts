@@ -40,7 +40,7 @@ export const REMOVED_ELEMENTS = [
 /** What stands in for a removed element, so its neighbours cannot join into a new tag. */
 export const REMOVAL_SEPARATOR = '<!---->';
 
-const URL_ATTRIBUTES = [
+const URL_ATTRIBUTES = new Set([
   'href',
   'src',
   'data-src',
@@ -55,8 +55,8 @@ const URL_ATTRIBUTES = [
   'from',
   'values',
   'by',
-];
-const SRCSET_ATTRIBUTES = ['srcset', 'imagesrcset'];
+]);
+const SRCSET_ATTRIBUTES = new Set(['srcset', 'imagesrcset']);
 const SAFE_DATA_IMAGES = new Set([
   'image/png',
   'image/jpeg',
@@ -90,23 +90,20 @@ export function removeElement(element: Element): void {
 }
 
 function sanitizeAttributes(element: Element): void {
-  for (const [name] of element.attributes) {
-    if (name.startsWith('on') || name === 'srcdoc') element.removeAttribute(name);
+  // One read of the attribute list: a lookup by name costs more than the whole check.
+  for (const [name, raw] of element.attributes) {
+    let unsafe: boolean;
+    if (name.startsWith('on') || name === 'srcdoc') unsafe = true;
+    else if (URL_ATTRIBUTES.has(name)) unsafe = isDangerousUrl(decodeAttributeValue(raw));
+    else if (SRCSET_ATTRIBUTES.has(name)) {
+      // Any dangerous candidate drops the whole list: a mix is a sign of a hostile creative.
+      unsafe = decodeAttributeValue(raw)
+        .split(',')
+        .some((entry) => isDangerousUrl(entry.trim().split(/\s+/)[0] ?? ''));
+    } else if (name === 'style') unsafe = isRiskyStyle(raw);
+    else unsafe = false;
+    if (unsafe) element.removeAttribute(name);
   }
-  for (const name of URL_ATTRIBUTES) {
-    const raw = element.getAttribute(name);
-    if (raw !== null && isDangerousUrl(decodeAttributeValue(raw))) element.removeAttribute(name);
-  }
-  for (const name of SRCSET_ATTRIBUTES) {
-    const raw = element.getAttribute(name);
-    if (raw === null) continue;
-    // Any dangerous candidate drops the whole list: a mix is a sign of a hostile creative.
-    const candidates = decodeAttributeValue(raw).split(',');
-    if (candidates.some((entry) => isDangerousUrl(entry.trim().split(/\s+/)[0] ?? '')))
-      element.removeAttribute(name);
-  }
-  const style = element.getAttribute('style');
-  if (style !== null && isRiskyStyle(style)) element.removeAttribute('style');
 }
 
 // eslint-disable-next-line no-control-regex
