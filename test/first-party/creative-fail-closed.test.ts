@@ -188,6 +188,9 @@ describe('property: no listed attribute reaches a third party', () => {
     ['use', 'href'],
     ['use', 'xlink:href'],
     ['div', 'style'],
+    ['a', 'ping'],
+    ['script', 'href'],
+    ['body', 'background'],
   ];
   const VOID = new Set(['img', 'source', 'track', 'embed', 'link', 'area']);
   const hosts = ['cdn.example', 'evil.example', 'ok.excluded.example'];

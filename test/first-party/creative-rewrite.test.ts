@@ -362,3 +362,59 @@ describe('streaming mode', () => {
     assert.equal(await streamed([]), '');
   });
 });
+
+describe('beyond upstream: other ways a creative reaches a third party', () => {
+  it('<meta http-equiv=refresh> navigates through the proxy', async () => {
+    const out = await rewrite(
+      `<meta http-equiv="Refresh" content="0; url='https://cdn.example/a.png'"><meta http-equiv="refresh" content="5">`,
+    );
+    const [first, second] = attributeValues(out, 'meta', 'content');
+    assert.equal(first, `0; url='${PROXY_A_PNG}'`);
+    assert.equal(second, '5');
+  });
+
+  it('<a ping> beacons go first-party', async () => {
+    const out = await rewrite('<a href="/x" ping="https://cdn.example/a.png /local">x</a>');
+    assert.deepEqual(attributeValues(out, 'a', 'ping'), [`${PROXY_A_PNG} /local`]);
+  });
+
+  it('an SVG <script href> is proxied', async () => {
+    const out = await rewrite('<svg><script href="https://cdn.example/a.png"></script></svg>');
+    assert.deepEqual(attributeValues(out, 'script', 'href'), [PROXY_A_PNG]);
+  });
+
+  it('<iframe srcdoc> is rewritten as a creative of its own, runtime included', async () => {
+    const out = await rewrite(
+      `<iframe srcdoc="<img src=&quot;https://cdn.example/a.png&quot;><a href='https://cdn.example/landing.html?x=1'>x</a>"></iframe>`,
+    );
+    const [srcdoc] = attributeValues(out, 'iframe', 'srcdoc');
+    assert.deepEqual(attributeValues(srcdoc as string, 'img', 'src'), [PROXY_A_PNG]);
+    assert.deepEqual(attributeValues(srcdoc as string, 'a', 'href'), [CLICK_LANDING]);
+    assert.ok((srcdoc as string).startsWith(RUNTIME_TAG), srcdoc);
+  });
+
+  it('srcdoc nested past three levels is dropped, not left unmediated', async () => {
+    let markup = '<img src="https://cdn.example/a.png">';
+    for (let level = 0; level < 5; level++)
+      markup = `<iframe srcdoc="${markup.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>`;
+    const out = await rewrite(markup);
+    let doc = out;
+    let depth = 0;
+    for (;;) {
+      const [inner] = attributeValues(doc, 'iframe', 'srcdoc');
+      if (inner === undefined) break;
+      doc = inner;
+      depth++;
+    }
+    assert.equal(depth, 3);
+    assert.ok(!doc.includes('cdn.example'), doc);
+  });
+
+  it('a bidder cannot set data-tsclick itself', async () => {
+    const out = await rewrite(
+      '<a href="/local" data-tsclick="https://evil.example/">x</a><div data-tsclick="https://evil.example/">y</div><a href="https://cdn.example/landing.html?x=1" data-tsclick="https://evil.example/">z</a>',
+    );
+    const clicks = startTags(out).map((tag) => tag.attrs['data-tsclick']);
+    assert.deepEqual(clicks.slice(-3), [undefined, undefined, CLICK_LANDING]);
+  });
+});

@@ -20,6 +20,7 @@ import type { ProxyTokenSigner } from './token.ts';
 import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
 import { rewriteSrcset, splitSrcsetCandidates, toAbsoluteNetworkUrl } from './creative-urls.ts';
 import { rewriteCssUrls } from './css-urls.ts';
+import { rewriteRefreshContent, rewriteUrlList } from './creative-rewrite-values.ts';
 import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
 
 export interface CreativeRuleOptions {
@@ -27,12 +28,18 @@ export interface CreativeRuleOptions {
   excludeDomains: readonly string[];
   runtimeTag: string;
   sanitize: boolean;
+  /**
+   * Rewrites the document of an `<iframe srcdoc>` with these same rules (it loads its own
+   * resources); absent, `srcdoc` is removed rather than left unmediated.
+   */
+  rewriteNested?: (markup: string) => Promise<string>;
 }
 
 /** Elements whose URL attributes are fetched: each becomes a signed proxy URL. */
 const PROXIED_ATTRIBUTES: ReadonlyArray<readonly [selector: string, attributes: string[]]> = [
   ['img', ['src', 'data-src']],
-  ['script[src]', ['src']],
+  // SVG's <script> loads from href / xlink:href.
+  ['script', ['src', 'href', 'xlink:href']],
   // Every `link`, not only stylesheet/preload/prefetch (upstream): `preconnect` and `icon` reach
   // the third party too, and a first-party href on the others changes nothing.
   ['link[href]', ['href']],
@@ -162,6 +169,40 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
     });
   }
 
+  /** Beyond upstream: a refresh navigates the frame, a ping beacons, srcdoc is a document. */
+  function refresh(element: Element): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
+    if (element.getAttribute('http-equiv')?.trim().toLowerCase() !== 'refresh') return undefined;
+    const raw = element.getAttribute('content');
+    if (raw === null) return undefined;
+    return rewriteRefreshContent(decodeAttributeValue(raw), proxy)?.then((next) =>
+      element.setAttribute('content', encodeAttributeValue(next)),
+    );
+  }
+
+  function ping(element: Element): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
+    const raw = element.getAttribute('ping');
+    if (raw === null) return undefined;
+    return rewriteUrlList(decodeAttributeValue(raw), proxy)?.then((next) =>
+      element.setAttribute('ping', encodeAttributeValue(next)),
+    );
+  }
+
+  function srcdoc(element: Element): Promise<void> | undefined {
+    if (removed.has(element)) return undefined;
+    const raw = element.getAttribute('srcdoc');
+    if (raw === null) return undefined;
+    const nested = options.rewriteNested;
+    if (nested === undefined) {
+      element.removeAttribute('srcdoc');
+      return undefined;
+    }
+    return nested(decodeAttributeValue(raw)).then((next) =>
+      element.setAttribute('srcdoc', encodeAttributeValue(next)),
+    );
+  }
+
   let placement: 'first-tag' | 'document' | 'done' = runtimeTag === '' ? 'done' : 'first-tag';
   function placeRuntime(element: Element): void {
     if (placement === 'done') return;
@@ -196,6 +237,11 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
           ? proxyAttributes(element, ['src'])
           : undefined,
     });
+    target.on('meta[http-equiv]', { element: refresh });
+    target.on('[ping]', { element: ping });
+    target.on('iframe[srcdoc]', { element: srcdoc });
+    // data-tsclick is the runtime's source of truth for a click: only this rewriter writes it.
+    target.on('[data-tsclick]', { element: (element) => element.removeAttribute('data-tsclick') });
     target.on('a', { element: clickThrough });
     target.on('area', { element: clickThrough });
     target.on('[srcset]', { element: (element) => srcsetAttribute(element, 'srcset') });

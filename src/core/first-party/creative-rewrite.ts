@@ -51,16 +51,35 @@ const encoder = new TextEncoder();
  * invalid UTF-8, or markup over maxBytes — never returns the unrewritten markup. Empty markup
  * stays empty (nothing to attach a runtime to; upstream's rejected-creative convention).
  */
-export async function rewriteCreativeHtml(
+export function rewriteCreativeHtml(
   markup: string,
   options: CreativeRewriteOptions,
+): Promise<string> {
+  return rewriteAtDepth(markup, options, 0);
+}
+
+/** `<iframe srcdoc>` inside `<iframe srcdoc>`…: past this depth the attribute is dropped. */
+const MAX_SRCDOC_NESTING = 3;
+
+function rulesAt(options: CreativeRewriteOptions, depth: number): CreativeRules {
+  const nested =
+    depth < MAX_SRCDOC_NESTING
+      ? { rewriteNested: (markup: string) => rewriteAtDepth(markup, options, depth + 1) }
+      : {};
+  return creativeRules({ ...options, ...nested });
+}
+
+async function rewriteAtDepth(
+  markup: string,
+  options: CreativeRewriteOptions,
+  depth: number,
 ): Promise<string> {
   if (markup === '') return '';
   const maxBytes = options.maxBytes ?? DEFAULT_CREATIVE_MAX_BYTES;
   if (!markup.isWellFormed()) throw invalidUtf8();
   const input = encoder.encode(markup);
   if (input.byteLength > maxBytes) throw tooLarge('markup', input.byteLength, maxBytes);
-  const rules = creativeRules(options);
+  const rules = rulesAt(options, depth);
   const output = options.engine
     ? await runEngine(options.engine, rules, input)
     : await runBuiltin(rules, input, maxBytes);
@@ -73,7 +92,7 @@ export async function rewriteCreativeHtml(
 /** Streaming mode for proxied HTML: bytes in, rewritten bytes out, as they are processed. */
 export function creativeHtmlTransform(options: CreativeRewriteOptions): ByteTransform {
   const maxBytes = options.maxBytes ?? DEFAULT_CREATIVE_MAX_BYTES;
-  const rules = creativeRules(options);
+  const rules = rulesAt(options, 0);
   const inner = options.engine
     ? options.engine(rules.setup, {})
     : htmlRewriterStream(rules.setup, builtinLimits(maxBytes));
