@@ -218,15 +218,18 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   }
 
   function setup(target: HtmlRuleTarget): void {
-    if (options.sanitize) registerCreativeSanitizer(target, removed);
     // A bidder's <base> would rebase the root-relative /first-party/… URLs onto its own host.
-    target.on('base', {
-      element: (element) => {
-        if (removed.has(element)) return;
-        removeElement(element);
-        removed.add(element);
-      },
-    });
+    // The sanitiser removes it too; registered once, so that an engine handing each handler its
+    // own view of an element (the native lol_html adapter) does not leave two separators.
+    if (options.sanitize) registerCreativeSanitizer(target, removed);
+    else {
+      target.on('base', {
+        element: (element) => {
+          removeElement(element);
+          removed.add(element);
+        },
+      });
+    }
     target.on('*', { element: placeRuntime });
     for (const [selector, names] of PROXIED_ATTRIBUTES) {
       target.on(selector, { element: (element) => proxyAttributes(element, names) });
