@@ -341,14 +341,17 @@ describe('streaming mode', () => {
     return new Response(source.pipeThrough(transform)).text();
   }
 
-  it("gives the string mode's bytes for a split at every byte", async () => {
-    const expected = await rewrite(creative);
-    const bytes = new TextEncoder().encode(creative);
-    for (let at = 0; at <= bytes.length; at++) {
-      const out = await streamed([bytes.subarray(0, at), bytes.subarray(at)]);
-      assert.equal(out, expected, `split at ${at}`);
-    }
-  });
+  for (const sanitize of [false, true]) {
+    it(`gives the string mode's bytes for a split at every byte (sanitise: ${sanitize})`, async () => {
+      const markup = sanitize ? `${creative}<script>x()</script><form><b>f</b></form>` : creative;
+      const expected = await rewrite(markup, { sanitize });
+      const bytes = new TextEncoder().encode(markup);
+      for (let at = 0; at <= bytes.length; at++) {
+        const out = await streamed([bytes.subarray(0, at), bytes.subarray(at)], { sanitize });
+        assert.equal(out, expected, `split at ${at}`);
+      }
+    });
+  }
 
   it('gives the same bytes fed one byte at a time, and through a platform engine', async () => {
     const expected = await rewrite(creative);

@@ -76,7 +76,7 @@ async function rewriteAtDepth(
 ): Promise<string> {
   if (markup === '') return '';
   const maxBytes = options.maxBytes ?? DEFAULT_CREATIVE_MAX_BYTES;
-  if (!markup.isWellFormed()) throw invalidUtf8();
+  if (!isWellFormed(markup)) throw invalidUtf8();
   const input = encoder.encode(markup);
   if (input.byteLength > maxBytes) throw tooLarge('markup', input.byteLength, maxBytes);
   const rules = rulesAt(options, depth);
@@ -190,6 +190,12 @@ async function runEngine(
     throw rewriteFailed(error);
   }
   return output;
+}
+
+/** No lone surrogates (which UTF-8 cannot carry); the regex where the runtime predates ES2024. */
+function isWellFormed(text: string): boolean {
+  if (typeof text.isWellFormed === 'function') return text.isWellFormed();
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
 
 function checkUtf8(decoder: InstanceType<typeof TextDecoder>, chunk: Uint8Array | undefined): void {
