@@ -148,7 +148,7 @@ export async function rewriteCreativeCss(
  */
 function builtinLimits(maxBytes: number) {
   const limit = maxBytes + 1024;
-  return { maxTagBytes: limit, maxTextBytes: limit, stableChunks: true };
+  return { maxTagBytes: limit, maxTextBytes: limit };
 }
 
 async function runBuiltin(
@@ -157,7 +157,18 @@ async function runBuiltin(
   maxBytes: number,
 ): Promise<Uint8Array[]> {
   const output: Uint8Array[] = [];
-  const rewriter = new HtmlRewriter({ ...builtinLimits(maxBytes), output: (c) => output.push(c) });
+  let size = 0;
+  const rewriter = new HtmlRewriter({
+    ...builtinLimits(maxBytes),
+    // The input is this function's own buffer: script and style text may be held as views of it.
+    stableChunks: true,
+    // Past the cap the result is refused anyway; keeping it would let a creative packed with
+    // URLs (each ~150 bytes once signed) hold many times its size in memory.
+    output: (chunk) => {
+      size += chunk.byteLength;
+      if (size <= maxBytes) output.push(chunk);
+    },
+  });
   rules.setup(rewriter);
   try {
     await rewriter.write(input);
@@ -166,6 +177,7 @@ async function runBuiltin(
   } catch (error) {
     throw rewriteFailed(error);
   }
+  if (size > maxBytes) throw tooLarge('rewritten markup', size, maxBytes);
   return output;
 }
 
