@@ -4,7 +4,7 @@
  * `GET /static/tsjs=tsjs-creative.min.js` route and the exact tag the rewriter injects.
  */
 import { Worker } from 'node:worker_threads';
-import { Browser, type BrowserPage } from 'happy-dom';
+import { Browser, Element, HTMLIFrameElement, HTMLImageElement, type BrowserPage } from 'happy-dom';
 import { signTarget } from '../../src/core/first-party/signed-url.ts';
 import { createProxyTokenSigner } from '../../src/core/first-party/token.ts';
 import { Secret } from '../../src/core/settings/secret.ts';
@@ -77,6 +77,26 @@ export interface OpenOptions {
 
 let pageCounter = 0;
 
+/**
+ * happy-dom shares its element classes between windows (a browser gives every document its own),
+ * so the runtime's patches would outlive the page that made them. Each page gets them back as new.
+ */
+const PATCHED: ReadonlyArray<readonly [object, string]> = [
+  [Element.prototype, 'setAttribute'],
+  [Element.prototype, 'setAttributeNS'],
+  [HTMLImageElement.prototype, 'src'],
+  [HTMLImageElement.prototype, 'srcset'],
+  [HTMLIFrameElement.prototype, 'src'],
+];
+const pristine = PATCHED.map(([owner, name]) => Object.getOwnPropertyDescriptor(owner, name));
+
+function restorePrototypes(): void {
+  PATCHED.forEach(([owner, name], index) => {
+    const descriptor = pristine[index];
+    if (descriptor) Object.defineProperty(owner, name, descriptor);
+  });
+}
+
 /** Serves `body` as a creative page with the runtime tag first, and opens it. */
 export async function openCreative(
   standIn: StandIn,
@@ -98,9 +118,10 @@ export async function openCreative(
     settings: {
       enableJavaScriptEvaluation: true,
       suppressInsecureJavaScriptEnvironmentWarning: true,
-      errorCapture: 'processLevel',
+      enableIframePageLoading: true,
     },
   });
+  restorePrototypes();
   const page = browser.newPage();
   await page.goto(`${standIn.origin}${path}`);
   await page.waitUntilComplete();
@@ -108,7 +129,10 @@ export async function openCreative(
     page,
     window: page.mainFrame.window,
     document: page.mainFrame.document,
-    close: () => browser.close(),
+    close: async () => {
+      await browser.close();
+      restorePrototypes();
+    },
   };
 }
 
