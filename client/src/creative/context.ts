@@ -59,14 +59,3 @@ function pageOrigin(): string | undefined {
     return undefined;
   }
 }
-
-/** Upstream's `is_excluded`: exact host, or `*.suffix` for the suffix and its subdomains. */
-export function isDirectHost(host: string, patterns: readonly string[]): boolean {
-  const name = host.toLowerCase();
-  return patterns.some((raw) => {
-    const pattern = raw.toLowerCase();
-    if (!pattern.startsWith('*.')) return name === pattern;
-    const suffix = pattern.slice(2);
-    return name === suffix || name.endsWith(`.${suffix}`);
-  });
-}

@@ -1,25 +1,27 @@
 /**
  * Which URLs a creative may load as they are, and which must go through the first-party proxy.
  */
-import { isDirectHost, type CreativeContext } from './context.ts';
-
 /**
  * The absolute third-party URL to sign, or undefined to leave `raw` alone: empty values, non-http
  * schemes (`data:`, `blob:`, `about:`…), relative paths (they resolve to the first party), URLs
  * already on the Trusted Server, and hosts the operator excluded. `//host/x` is third-party: it
  * takes the Trusted Server's scheme, as the server-side rewriter does.
  */
-export function urlToSign(ctx: CreativeContext, raw: string): string | undefined {
+export function urlToSign(
+  raw: string,
+  origin: string,
+  directDomains: readonly string[],
+): string | undefined {
   const value = raw.trim();
   if (!/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) return undefined;
   let url: URL;
   try {
-    url = new URL(value, ctx.origin);
+    url = new URL(value, origin);
   } catch {
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.origin === ctx.origin || isDirectHost(url.hostname, ctx.directDomains)) return undefined;
+  if (url.origin === origin || isDirectHost(url.hostname, directDomains)) return undefined;
   return url.href;
 }
 
@@ -55,4 +57,15 @@ export function parseSrcset(value: string): SrcsetCandidate[] {
 
 export function serializeSrcset(candidates: readonly SrcsetCandidate[]): string {
   return candidates.map((c) => (c.descriptor ? `${c.url} ${c.descriptor}` : c.url)).join(', ');
+}
+
+/** Upstream's `is_excluded`: exact host, or `*.suffix` for the suffix and its subdomains. */
+export function isDirectHost(host: string, patterns: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  return patterns.some((raw) => {
+    const pattern = raw.toLowerCase();
+    if (!pattern.startsWith('*.')) return name === pattern;
+    const suffix = pattern.slice(2);
+    return name === suffix || name.endsWith(`.${suffix}`);
+  });
 }

@@ -53,20 +53,21 @@ export function installSourceGuards(ctx: CreativeContext): void {
     return guards.find((guard) => guard.attr === attr && target instanceof guard.ctor);
   };
 
+  const toSign = (raw: string): string | undefined => urlToSign(raw, ctx.origin, ctx.directDomains);
   const needsSigning = (guard: Guard, raw: string): boolean =>
     guard.attr === 'src'
-      ? urlToSign(ctx, raw) !== undefined
-      : parseSrcset(raw).some((candidate) => urlToSign(ctx, candidate.url) !== undefined);
+      ? toSign(raw) !== undefined
+      : parseSrcset(raw).some((candidate) => toSign(candidate.url) !== undefined);
 
   /** The signed value; undefined blocks it. srcset candidates that fail are dropped alone. */
   const signValue = async (guard: Guard, raw: string): Promise<string | undefined> => {
     if (guard.attr === 'src') {
-      const target = urlToSign(ctx, raw);
+      const target = toSign(raw);
       return target === undefined ? raw : signResourceUrl(ctx, target);
     }
     const signed = await Promise.all(
       parseSrcset(raw).map(async (candidate) => {
-        const target = urlToSign(ctx, candidate.url);
+        const target = toSign(candidate.url);
         if (target === undefined) return candidate;
         const url = await signResourceUrl(ctx, target);
         return url === undefined ? undefined : { ...candidate, url };
