@@ -26,6 +26,8 @@ export interface StandIn {
   origin: string;
   /** The same server under another origin, `http://localhost:<port>`: a "third party". */
   thirdParty: string;
+  /** Serves `html` at `path` from now on. */
+  page(path: string, html: string): Promise<void>;
   seen(): Promise<SeenRequest[]>;
   close(): Promise<void>;
 }
@@ -40,6 +42,13 @@ export async function startStandIn(): Promise<StandIn> {
   return {
     origin,
     thirdParty: `http://localhost:${port}`,
+    async page(path, html) {
+      const registered = await fetch(`${origin}/_page`, {
+        method: 'POST',
+        body: JSON.stringify({ path, html }),
+      });
+      if (registered.status !== 204) throw new Error('stand-in did not take the page');
+    },
     async seen() {
       return (await (await fetch(`${origin}/_seen`)).json()) as SeenRequest[];
     },
@@ -109,11 +118,7 @@ export async function openCreative(
     ? `<script>Object.defineProperty(window, 'origin', { value: 'null' });</script>`
     : '';
   const html = `<!doctype html><html><head>${opaque}${tag.repeat(options.tags ?? 1)}</head><body>${body}</body></html>`;
-  const registered = await fetch(`${standIn.origin}/_page`, {
-    method: 'POST',
-    body: JSON.stringify({ path, html }),
-  });
-  if (registered.status !== 204) throw new Error('stand-in did not take the page');
+  await standIn.page(path, html);
   const browser = new Browser({
     settings: {
       enableJavaScriptEvaluation: true,
