@@ -39,6 +39,12 @@ export const KEY_RING_KEY = 'signing/keyring';
  */
 export const KEY_RING_CACHE_MS = 5000;
 
+/**
+ * Key changes are rare, but a deploy script may rotate on several instances at once: each losing
+ * writer re-reads and retries, so this bounds how many can collide before one gives up (409).
+ */
+const WRITE_ATTEMPTS = 25;
+
 export interface KvKeyStoreOptions {
   /** Rotation-out overlap (`rotation_overlap_secs`), in ms. */
   overlapMs: number;
@@ -89,11 +95,16 @@ export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KeySt
     if (readOnlyReason !== undefined) throw readOnlyKeyStoreError(readOnlyReason);
     let before = EMPTY_KEY_RING;
     let after = EMPTY_KEY_RING;
-    await updateKv(kv, KEY_RING_KEY, (entry) => {
-      before = entry === null ? EMPTY_KEY_RING : parseKeyRing(entry.value);
-      after = change(before);
-      return serializeKeyRing(after);
-    });
+    await updateKv(
+      kv,
+      KEY_RING_KEY,
+      (entry) => {
+        before = entry === null ? EMPTY_KEY_RING : parseKeyRing(entry.value);
+        after = change(before);
+        return serializeKeyRing(after);
+      },
+      { attempts: WRITE_ATTEMPTS },
+    );
     remember(after);
     return { before, after };
   };
