@@ -193,6 +193,8 @@ describe('config/secret keystore (Fastly layout, read-only)', () => {
     const signed = await createRequestSigner(keystore).sign(VECTOR_FIELDS);
     assert.equal(signed.signature, FIXTURE_SIGNATURE);
     assert.equal(await keystore.jwk('current-kid,x'), undefined, 'no lookups of odd kids');
+    assert.equal(await keystore.jwk('active-kids'), undefined, 'nor of the bookkeeping keys');
+    assert.equal(await keystore.seed('current-kid'), undefined);
   });
 
   it('refuses every write, pointing at the Fastly API', async () => {

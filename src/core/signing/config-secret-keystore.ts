@@ -22,13 +22,17 @@ export const FASTLY_WRITES_UNSUPPORTED =
   '(README, "Key management": write the seed to the Secret Store, then the JWK, active-kids ' +
   'and current-kid to the Config Store)';
 
+const BOOKKEEPING_KEYS: ReadonlySet<string> = new Set(['current-kid', 'active-kids']);
+
 export function createConfigSecretKeyStore(
   readers: ConfigSecretReaders,
   kind = 'fastly-config-store',
   readOnlyReason = FASTLY_WRITES_UNSUPPORTED,
 ): KeyStore {
-  // Only well-formed kids reach the stores: a kid from a request names the store key directly.
-  const lookup = (kid: string): boolean => kidFormatProblem(kid) === undefined;
+  // Only well-formed kids reach the stores (a kid from a request names the store key directly),
+  // and never the two bookkeeping keys that share the Config Store with the JWKs.
+  const lookup = (kid: string): boolean =>
+    kidFormatProblem(kid) === undefined && !BOOKKEEPING_KEYS.has(kid);
   const refuse = () => Promise.reject(readOnlyKeyStoreError(readOnlyReason));
   return {
     kind,
