@@ -20,6 +20,7 @@ import { createIdentifyHandlers, IDENTIFY_PATH } from './identity/identify.ts';
 import { createPublisherProxy } from './proxy/publisher-proxy.ts';
 import { createPublisherRewrite } from './proxy/publisher-rewrite.ts';
 import type { PlatformServices } from './services.ts';
+import { signingRoutes } from './signing/signing-routes.ts';
 import type { Settings } from './settings/settings-schema.ts';
 import { buildUnifiedBundle, createTsjsRoute, TSJS_PATH_PREFIX } from './static/tsjs-route.ts';
 
@@ -86,6 +87,7 @@ export function buildRouteTable(
   const bundle = buildUnifiedBundle();
   const tsjs = createTsjsRoute(bundle);
   const routes: Route[] = [
+    ...signingRoutes(settings, services),
     ...identityRoutes(settings, services, identity),
     {
       name: 'tsjs',
