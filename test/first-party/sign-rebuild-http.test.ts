@@ -159,7 +159,7 @@ describe('first-party proxy-rebuild over HTTP', () => {
 
   it('answers a GET with a 302 to the rebuilt click (opaque-origin frames)', async () => {
     const query = new URLSearchParams({ tsclick: click, add: JSON.stringify({ z: '9' }) });
-    const response = await fetch(`${server.url}/first-party/proxy-rebuild?${query}`, {
+    const response = await fetch(`${server.url}/first-party/proxy-rebuild?${query.toString()}`, {
       redirect: 'manual',
     });
     assert.equal(response.status, 302);
