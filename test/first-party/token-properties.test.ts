@@ -10,6 +10,7 @@ import { createRebuildHandler } from '../../src/core/first-party/rebuild-route.t
 import { createSignHandler } from '../../src/core/first-party/sign-route.ts';
 import { signUrl } from '../../src/core/first-party/signed-url.ts';
 import { createProxyTokenSigner } from '../../src/core/first-party/token.ts';
+import { isIpLiteralHost } from '../../src/core/http/address-class.ts';
 import type { RequestContext } from '../../src/core/http/request-context.ts';
 import { testSettings } from '../helpers/settings.ts';
 import { verifySignedUrl } from '../../src/core/first-party/verify-signed-url.ts';
@@ -261,6 +262,11 @@ describe('signed URL properties through the routes', () => {
           const url = new URL('https://www.publisher.test/first-party/sign');
           url.searchParams.set('url', clear);
           const response = await sign(new Request(url), routeContext(url));
+          // Generated hosts may be IP literals in private ranges: refused, as they must be.
+          if (response.status === 403) {
+            assert.ok(isIpLiteralHost(new URL(clear).hostname), clear);
+            fc.pre(false);
+          }
           assert.equal(response.status, 200);
           const { href } = (await response.json()) as { href: string };
           const check = await verifySignedUrl(routeSigner, href, { now: NOW });
