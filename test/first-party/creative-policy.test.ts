@@ -20,7 +20,8 @@ import { Secret } from '../../src/core/settings/secret.ts';
 import { createUpstreamFetch, type UpstreamFetcher } from '../../src/node/upstream-fetch.ts';
 import { fakeServices } from '../helpers/fake-services.ts';
 import { startOrigin, type TestOrigin } from '../helpers/origin.ts';
-import { SECRET_PROXY, testSettings } from '../helpers/settings.ts';
+import { loadSettings } from '../../src/core/settings/load-settings.ts';
+import { baseToml, SECRET_PROXY, testSettings } from '../helpers/settings.ts';
 
 describe('public addresses', () => {
   const cases: [string, string | undefined][] = [
@@ -198,5 +199,23 @@ describe('dispatch by content type', () => {
     const json = await proxied('/a.json');
     assert.equal(json.status, 202);
     assert.equal(await json.text(), '<b>bold</b>');
+  });
+});
+
+describe('proxy.allow_private_targets', () => {
+  it('is off by default and warned about when on', () => {
+    assert.equal(testSettings().proxy.allow_private_targets, false);
+    const warnings: string[] = [];
+    loadSettings(baseToml('http://127.0.0.1:9', '[proxy]\nallow_private_targets = true\n'), {
+      source: 'test.toml',
+      env: {},
+      onWarning: (warning) => warnings.push(warning),
+    });
+    assert.ok(
+      warnings.some((warning) =>
+        /allow_private_targets.*for tests and local development only/.test(warning),
+      ),
+      warnings.join('\n'),
+    );
   });
 });

@@ -168,6 +168,21 @@ describe('first-party proxy-rebuild over HTTP', () => {
     assert.ok((await verifySignedUrl(signer, location, { now: Date.now() })).ok);
   });
 
+  it('answers a form POST (a navigation too long for a URL) with the same 302', async () => {
+    const response = await fetch(`${server.url}/first-party/proxy-rebuild`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ tsclick: click, del: JSON.stringify(['b']) }).toString(),
+    });
+    assert.equal(response.status, 302);
+    const check = await verifySignedUrl(signer, response.headers.get('location') ?? '', {
+      now: Date.now(),
+    });
+    assert.ok(check.ok);
+    assert.equal(new URL(check.target).searchParams.get('b'), null);
+  });
+
   it('refuses an unsigned or tampered click: it is no open-redirect oracle', async () => {
     const forged = '/first-party/click?tsurl=https%3A%2F%2Fevil.example%2F&tstoken=AAAA';
     const response = await rebuild({ tsclick: forged, add: { q: '1' } });
