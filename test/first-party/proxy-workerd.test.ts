@@ -122,14 +122,15 @@ describe('first-party proxy in workerd, configured as in production', { skip: un
   });
 
   it('refuses private and metadata IP literals before fetching (names: see docs/security.md)', async () => {
-    for (const [target, reason] of [
+    const cases: [string, string][] = [
       [
         'https://169.254.169.254/latest/meta-data/',
         'creative host 169.254.169.254 is a link-local address',
       ],
       ['https://[::1]:8443/', 'creative host [::1] is a loopback address'],
       ['http://127.0.0.1:8080/', 'creative URL must be https (got http:)'],
-    ]) {
+    ];
+    for (const [target, reason] of cases) {
       const href = (await signTarget(signer, target))?.href ?? '';
       const response = await fetch(workerd.url + href);
       assert.equal(response.status, 403, target);
