@@ -74,6 +74,10 @@ describe('first-party sign over HTTP', () => {
     assert.match(await response.text(), /must be https/);
     const ok = await sign({ url: 'https://img.cdn.example/b.png' });
     assert.equal(ok.status, 200);
+    // Readable by the opaque-origin creative frame that sends this credential-less GET.
+    assert.equal(ok.headers.get('access-control-allow-origin'), '*');
+    const posted = await sign({ body: JSON.stringify({ url: 'https://img.cdn.example/b.png' }) });
+    assert.equal(posted.headers.get('access-control-allow-origin'), null);
   });
 
   const refusals: [string, string, number, string][] = [

@@ -49,12 +49,15 @@ export function createSignHandler(
     const expiresAt = Math.floor(services.now() / 1000) + SIGN_LIFETIME_SECONDS;
     const signed = await signTarget(signer, absolute, { expiresAt });
     if (signed === undefined) throw unsupported('does not parse');
-    return new Response(JSON.stringify({ href: signed.href, base: signed.tsurl }), {
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store, private',
-      },
+    const headers = new Headers({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store, private',
     });
+    // An opaque-origin creative frame asks with a credential-less GET (client/src/creative/
+    // sign-client.ts) and can read the answer only with this grant. It gives nothing away: the
+    // GET carries no cookie, and anyone can ask this endpoint for the same answer directly.
+    if (request.method === 'GET') headers.set('access-control-allow-origin', '*');
+    return new Response(JSON.stringify({ href: signed.href, base: signed.tsurl }), { headers });
   };
 }
 
