@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { buildUnifiedBundle, ifNoneMatchHits } from '../src/core/static/tsjs-route.ts';
+import {
+  buildCreativeBundle,
+  buildUnifiedBundle,
+  creativeRuntimeTag,
+  ifNoneMatchHits,
+} from '../src/core/static/tsjs-route.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { testSettings } from './helpers/settings.ts';
@@ -81,5 +86,43 @@ describe('GET /static/tsjs=…', () => {
     assert.equal(ifNoneMatchHits('W/"a", "b"', '"b"'), true);
     assert.equal(ifNoneMatchHits('"a"', '"b"'), false);
     assert.equal(ifNoneMatchHits(null, '"b"'), false);
+  });
+
+  it('serves the creative runtime alone, with its own hash, under the tag the rewriter injects', async () => {
+    const tag = await creativeRuntimeTag();
+    const match =
+      /^<script src="(\/static\/tsjs=tsjs-creative\.min\.js\?v=([0-9a-f]{64}))"><\/script>$/.exec(
+        tag,
+      );
+    assert.ok(match, tag);
+    const response = await fetch(`${server.url}${match[1]}`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'application/javascript; charset=utf-8');
+    const body = Buffer.from(await response.arrayBuffer());
+    const hash = createHash('sha256').update(body).digest('hex');
+    assert.equal(match[2], hash, 'the ?v= of the tag is the hash of the served bytes');
+    assert.equal(response.headers.get('etag'), `"sha256-${hash}"`);
+    assert.match(body.toString(), /first-party\/proxy-rebuild/);
+
+    const unified = await fetch(`${server.url}/static/tsjs=tsjs-unified.min.js`);
+    await unified.arrayBuffer();
+    assert.notEqual(unified.headers.get('etag'), response.headers.get('etag'));
+    assert.doesNotMatch(body.toString(), /\bque\b/, 'the page API is not in the creative runtime');
+
+    const revalidated = await fetch(`${server.url}${match[1]}`, {
+      headers: { 'if-none-match': `"sha256-${hash}"` },
+    });
+    assert.equal(revalidated.status, 304);
+    await revalidated.arrayBuffer();
+    assert.equal((await buildCreativeBundle()).hash, hash);
+    assert.equal(origin.seen.length, 0);
+  });
+
+  it('passes exclude_domains to the runtime as an escaped attribute', async () => {
+    const tag = await creativeRuntimeTag(['cdn.example', '*.partner.example', '"><x']);
+    assert.match(
+      tag,
+      / data-ts-direct="cdn\.example \*\.partner\.example &quot;>&lt;x"><\/script>$/,
+    );
   });
 });

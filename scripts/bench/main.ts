@@ -24,10 +24,12 @@ import { coldStart } from './scenarios/cold-start.ts';
 import { consent } from './scenarios/consent.ts';
 import { drip } from './scenarios/drip.ts';
 import { ec } from './scenarios/ec.ts';
+import { firstParty } from './scenarios/first-party.ts';
 import { endpoints } from './scenarios/endpoints.ts';
 import { load } from './scenarios/load.ts';
 import { memory } from './scenarios/memory.ts';
 import { quick } from './scenarios/quick.ts';
+import { signing } from './scenarios/signing.ts';
 import { store } from './scenarios/store.ts';
 import { ttfb } from './scenarios/ttfb.ts';
 import {
@@ -53,6 +55,8 @@ const STANDALONE: Record<StandaloneMode, (ctx: BenchBase) => Promise<void>> = {
   store,
   consent,
   ec,
+  signing,
+  'first-party': firstParty,
 };
 
 function parse(): BenchOptions {

@@ -16,6 +16,8 @@ export const MODES = [
   'store',
   'consent',
   'ec',
+  'signing',
+  'first-party',
 ] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -23,7 +25,7 @@ export type Mode = (typeof MODES)[number];
  * Scenarios that measure something other than the usual server, or start their own (`ec`): no
  * origin or server is started for them.
  */
-export const STANDALONE_MODES = ['store', 'consent', 'ec'] as const;
+export const STANDALONE_MODES = ['store', 'consent', 'ec', 'signing', 'first-party'] as const;
 export type StandaloneMode = (typeof STANDALONE_MODES)[number];
 export type ServerMode = Exclude<Mode, StandaloneMode>;
 export const isStandalone = (mode: Mode): mode is StandaloneMode =>
@@ -71,6 +73,10 @@ modes (any number; none = the full suite: ${FULL_SUITE.join(', ')})
   --ec             Edge Cookie cost: returning readers' page requests/s with EC on vs off (bar
                    ≥ 0.95), and the added p50 of a minting navigation on SQLite (bar < 0.5 ms);
                    its own origin and two servers, at least 3 rounds (not in the full suite)
+  --signing        Ed25519 sign/verify ops/s (WebCrypto and noble) vs node:crypto, first-party URL
+                   sign/verify ops/s vs an HMAC-SHA256 token (no server; not in the full suite)
+  --first-party    the first-party creative proxy's added latency over a direct fetch of the same
+                   creative, p50/p99 (its own creative host and server; not in the full suite)
 
 options
   --target URL     measure a deployed instance instead of starting one (no cold-start/drip/memory)

@@ -29,6 +29,8 @@ export interface ConfigExtras {
   /** Part of the file name: two configs of one run must not overwrite each other. */
   tag: string;
   ec?: string[];
+  /** Lines added to the `[proxy]` table (the config writes that table itself). */
+  proxy?: string[];
   tables?: string[];
 }
 
@@ -56,6 +58,7 @@ export function writeServerConfig(
       '[proxy]',
       `origin_address = "127.0.0.1:${originPort}"`,
       'max_decoded_body_bytes = 134217728',
+      ...(extras?.proxy ?? []),
       '[logging]',
       'level = "warn"',
       '[integrations.nextjs]',

@@ -83,6 +83,7 @@ export function fastlyManifest(input: ManifestInput): string {
     // An empty local store for `fastly compute serve`, unless the template seeds one.
     local['kv_stores'] = { [kvName]: [], ...table(local['kv_stores']) };
   }
+  linkSigningStores(embedded, setup, local);
   manifest['setup'] = setup;
   manifest['local_server'] = local;
 
@@ -92,6 +93,34 @@ export function fastlyManifest(input: ManifestInput): string {
     '# https://www.fastly.com/documentation/reference/compute/fastly-toml\n' +
     `${stringifyToml(manifest)}\n`
   );
+}
+
+/**
+ * `[request_signing]`'s Config Store (JWKs, `current-kid`, `active-kids`) and Secret Store (seeds),
+ * linked so the first publish creates them; their entries are written through Fastly's API
+ * (README, "Key management"), so the local stand-ins start empty.
+ */
+function linkSigningStores(embedded: FastlyEmbeddedSettings, setup: Table, local: Table): void {
+  const signing = table(embedded.document['request_signing']);
+  const configId = signing['config_store_id'];
+  const secretId = signing['secret_store_id'];
+  if (signing['enabled'] !== true || typeof configId !== 'string' || typeof secretId !== 'string') {
+    return;
+  }
+  const configStores = table(setup['config_stores']);
+  configStores[configId] ??= {
+    description: 'Request-signing keys: current-kid, active-kids and one public JWK per kid',
+  };
+  setup['config_stores'] = configStores;
+  const secretStores = table(setup['secret_stores']);
+  secretStores[secretId] ??= { description: 'Request-signing seeds, one per kid' };
+  setup['secret_stores'] = secretStores;
+  const localConfig = table(local['config_stores']);
+  localConfig[configId] ??= { format: 'inline-toml', contents: {} };
+  local['config_stores'] = localConfig;
+  const localSecrets = table(local['secret_stores']);
+  localSecrets[secretId] ??= [];
+  local['secret_stores'] = localSecrets;
 }
 
 export function parseManifest(text: string, source: string): Table {

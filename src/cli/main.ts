@@ -10,6 +10,7 @@ import { CliError } from './cli-error.ts';
 import { configCheck } from './config-check.ts';
 import { demo } from './demo.ts';
 import { dev } from './dev.ts';
+import { keys, KEYS_SUBCOMMANDS, type KeysSubcommand } from './keys.ts';
 import { serve } from './serve.ts';
 import { BUILD_TARGETS, DEV_TARGETS, parseTarget } from './targets.ts';
 import { commandUsage, USAGE, UsageError, type Command } from './usage.ts';
@@ -93,6 +94,32 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError('config takes one subcommand: check FILE', 'config');
       }
       return configCheck(positionals[1] as string, values.dev);
+    }
+    case 'keys': {
+      const { values, positionals } = parseCommand(
+        'keys',
+        rest,
+        {
+          config: { type: 'string', short: 'c' },
+          kid: { type: 'string' },
+          seed: { type: 'string' },
+          delete: { type: 'boolean', default: false },
+        },
+        true,
+      );
+      if (values.help) return printHelp('keys');
+      const [subcommand, ...extra] = positionals;
+      if (!(KEYS_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '') || extra.length > 0) {
+        throw new UsageError(`keys takes one subcommand: ${KEYS_SUBCOMMANDS.join('|')}`, 'keys');
+      }
+      if (!values.config) throw new UsageError('keys needs --config FILE', 'keys');
+      return keys({
+        subcommand: subcommand as KeysSubcommand,
+        config: values.config,
+        delete: values.delete,
+        ...(values.kid !== undefined ? { kid: values.kid } : {}),
+        ...(values.seed !== undefined ? { seed: values.seed } : {}),
+      });
     }
     case 'build': {
       const { values } = parseCommand('build', rest, {

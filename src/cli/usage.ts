@@ -4,7 +4,7 @@
  * (`trusted-server --help`) made of their first lines.
  */
 
-export type Command = 'serve' | 'config' | 'build' | 'dev' | 'demo';
+export type Command = 'serve' | 'config' | 'keys' | 'build' | 'dev' | 'demo';
 
 /** A mistake in how the command was called (exit 2), reported with that command's usage. */
 export class UsageError extends Error {
@@ -20,6 +20,9 @@ const SYNOPSIS: Record<Command, string> = {
                        [--tls-cert FILE --tls-key FILE]
 `,
   config: `  trusted-server config check FILE [--dev]
+`,
+  keys: `  trusted-server keys generate|import|list|rotate|deactivate --config FILE
+                       [--kid KID] [--seed BASE64|-] [--delete]
 `,
   build: `  trusted-server build --target cloudflare|fastly --config FILE [--out DIR] [--dev]
                        [--secret-store NAME] [--config-store NAME|none]
@@ -43,6 +46,20 @@ Runs the Node server in front of the origin the config names.
   config: `
 Validates the configuration and prints it resolved, secrets redacted. Exits 1 if it is invalid,
 or if it has sample secrets and --dev is not given.
+`,
+  keys: `
+Manages the request-signing keys in the store the config's [store] names (the SQLite file or
+Redis server \`serve\` reads; Fastly's keys live in its stores: README, "Key management").
+No subcommand prints a seed.
+  generate             the first key (refused when one is current: use rotate)
+  rotate [--kid KID]   a new key, published and made current; the old one stays published for
+                       [request_signing] rotation_overlap_secs before it can be deactivated
+  import --kid KID --seed BASE64|-
+                       a 32-byte seed in standard base64 (- reads it from stdin), e.g. carried
+                       over from an upstream deployment; current only if no key is
+  list                 kid, state (current/active/retired/inactive), created, retired
+  deactivate --kid KID [--delete]
+                       unpublish a key (still verifiable), or with --delete remove it entirely
 `,
   build: `
 Validates the configuration and builds the package for an edge platform, settings embedded and

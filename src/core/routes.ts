@@ -6,6 +6,8 @@
  * first-party proxy, integration routes.
  */
 import { TsError } from './errors.ts';
+import { createFirstPartyRoutes } from './first-party/first-party-routes.ts';
+import type { CreativeRewriters } from './first-party/proxy-route.ts';
 import { reservation, reservationResponse } from './http/reserved-paths.ts';
 import type { RequestContext } from './http/request-context.ts';
 import {
@@ -20,6 +22,7 @@ import { createIdentifyHandlers, IDENTIFY_PATH } from './identity/identify.ts';
 import { createPublisherProxy } from './proxy/publisher-proxy.ts';
 import { createPublisherRewrite } from './proxy/publisher-rewrite.ts';
 import type { PlatformServices } from './services.ts';
+import { signingRoutes } from './signing/signing-routes.ts';
 import type { Settings } from './settings/settings-schema.ts';
 import { buildUnifiedBundle, createTsjsRoute, TSJS_PATH_PREFIX } from './static/tsjs-route.ts';
 
@@ -86,7 +89,9 @@ export function buildRouteTable(
   const bundle = buildUnifiedBundle();
   const tsjs = createTsjsRoute(bundle);
   const routes: Route[] = [
+    ...signingRoutes(settings, services),
     ...identityRoutes(settings, services, identity),
+    ...createFirstPartyRoutes(settings, services, creativeRewritersPlaceholder),
     {
       name: 'tsjs',
       // HEAD is answered here too (upstream sends it to the origin, which has no such file).
@@ -110,6 +115,15 @@ export function buildRouteTable(
     },
   };
 }
+
+/**
+ * Stand-ins until the creative rewriters (creative-rewrite.ts) land: HTML and CSS pass unchanged.
+ * wired at merge: `creativeHtmlTransform` and `rewriteCreativeCss` replace these.
+ */
+const creativeRewritersPlaceholder: CreativeRewriters = {
+  htmlTransform: () => new TransformStream<Uint8Array, Uint8Array>(), // wired at merge
+  cssRewrite: (css) => Promise.resolve(css), // wired at merge
+};
 
 /**
  * The Edge Cookie's endpoints, in upstream order: the graph's admin diagnostics (when `[ec]

@@ -8,6 +8,7 @@ import type { HtmlEngine } from './html/index.ts';
 import type { DeviceSignals } from './device/device-signals.ts';
 import type { Ja4Support } from './identity/bot-gate.ts';
 import type { Logger } from './log.ts';
+import type { KeyStore } from './signing/keystore.ts';
 import type { KvStore } from './store/kv.ts';
 import type { RateLimiter } from './store/rate-limiter.ts';
 import type { UpstreamFetch } from './upstream/upstream-fetch.ts';
@@ -164,6 +165,11 @@ export interface PlatformServices {
    * is configured, and then every feature that needs one is off (no store, no Edge Cookie).
    */
   kv?: KvStore;
+  /**
+   * Optional: the signing keystore, where the platform keeps keys outside `kv` (Fastly's Config
+   * and Secret Stores). Absent: core keeps them in `kv` (src/core/signing/signing-routes.ts).
+   */
+  keystore?: KeyStore;
   /** Per-key budgets per minute (sync endpoints); absent where the platform has none yet. */
   rateLimiter?: RateLimiter;
   /**

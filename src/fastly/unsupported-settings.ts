@@ -27,4 +27,24 @@ export const FASTLY_UNSUPPORTED: readonly UnsupportedSetting[] = [
     why: 'is read by the Node adapter only; a Fastly service keeps its state in the KV Store named by `build --kv-store`',
     check: (settings) => settings.store.path !== undefined || settings.store.url !== undefined,
   },
+  {
+    key: 'request_signing.config_store_id',
+    severity: 'error',
+    why:
+      'is required on Fastly Compute with [request_signing] enabled = true: the Config Store ' +
+      'holding current-kid, active-kids and the public JWKs',
+    check: (settings) =>
+      settings.request_signing?.enabled === true &&
+      settings.request_signing.config_store_id === undefined,
+  },
+  {
+    key: 'request_signing.secret_store_id',
+    severity: 'error',
+    why:
+      'is required on Fastly Compute with [request_signing] enabled = true: the Secret Store ' +
+      'holding one signing seed per kid',
+    check: (settings) =>
+      settings.request_signing?.enabled === true &&
+      settings.request_signing.secret_store_id === undefined,
+  },
 ];

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { createRebuildHandler } from '../../src/core/first-party/rebuild-route.ts';
+import { createSignHandler } from '../../src/core/first-party/sign-route.ts';
 import { signUrl } from '../../src/core/first-party/signed-url.ts';
+import { createProxyTokenSigner } from '../../src/core/first-party/token.ts';
+import { isIpLiteralHost } from '../../src/core/http/address-class.ts';
+import type { RequestContext } from '../../src/core/http/request-context.ts';
+import { testSettings } from '../helpers/settings.ts';
 import { verifySignedUrl } from '../../src/core/first-party/verify-signed-url.ts';
 import { independentToken, SECRET, signer } from './helpers.ts';
 
@@ -222,5 +228,97 @@ describe('hostile input never throws', () => {
     const forged = `/first-party/proxy?tsurl=${'%'.repeat(4 << 20)}&tstoken=${'A'.repeat(43)}`;
     const check = await verifySignedUrl(signer, forged, { now: NOW });
     assert.equal(!check.ok && check.reason, 'invalid-tstoken');
+  });
+});
+
+/** A request context for the route handlers, on the publisher's https host. */
+function routeContext(url: URL): RequestContext {
+  return {
+    clientIp: '192.0.2.1',
+    scheme: 'https',
+    host: 'www.publisher.test',
+    headers: new Headers(),
+    url,
+    path: url.pathname,
+    geo: null,
+  };
+}
+
+describe('signed URL properties through the routes', () => {
+  const settings = testSettings();
+  const routeSigner = createProxyTokenSigner(settings.publisher.proxy_secret);
+  const services = { now: () => NOW };
+  const sign = createSignHandler(settings, services, routeSigner);
+  const rebuildClick = createRebuildHandler(services, routeSigner);
+  const httpsUrl = clearUrl.map((href) => href.replace(/^http:/, 'https:'));
+
+  it('what /first-party/sign answers for any https URL verifies, until tsexp, as that URL', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        httpsUrl,
+        fc.nat(42),
+        fc.constantFrom(...BASE64URL),
+        async (clear, at, char) => {
+          const url = new URL('https://www.publisher.test/first-party/sign');
+          url.searchParams.set('url', clear);
+          const response = await sign(new Request(url), routeContext(url));
+          // Generated hosts may be IP literals in private ranges: refused, as they must be.
+          if (response.status === 403) {
+            assert.ok(isIpLiteralHost(new URL(clear).hostname), clear);
+            fc.pre(false);
+          }
+          assert.equal(response.status, 200);
+          const { href } = (await response.json()) as { href: string };
+          const check = await verifySignedUrl(routeSigner, href, { now: NOW });
+          assert.ok(check.ok);
+          assert.equal(check.expiresAt, Math.floor(NOW / 1000) + 30);
+          const late = await verifySignedUrl(routeSigner, href, { now: NOW + 31_000 });
+          assert.equal(!late.ok && late.reason, 'expired-tsexp');
+          const token = new URL(href, 'https://x.invalid').searchParams.get('tstoken') ?? '';
+          fc.pre(token[at] !== char);
+          const forged = href.replace(
+            `tstoken=${token}`,
+            `tstoken=${token.slice(0, at)}${char}${token.slice(at + 1)}`,
+          );
+          const refused = await verifySignedUrl(routeSigner, forged, { now: NOW });
+          assert.equal(!refused.ok && refused.reason, 'invalid-tstoken');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a rebuilt click verifies, keeps its target and carries exactly the parameters asked for', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        clearUrl,
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), text, { maxKeys: 3 }),
+        async (clear, add) => {
+          const click = await signUrl(routeSigner, clear, { basePath: '/first-party/click' });
+          const have = new Set([...new URL(click, 'https://x.invalid').searchParams.keys()]);
+          const fresh = Object.fromEntries(
+            Object.entries(add).filter(
+              ([name]) => !have.has(name) && !['tsurl', 'tstoken', 'tsexp'].includes(name),
+            ),
+          );
+          const url = new URL('https://www.publisher.test/first-party/proxy-rebuild');
+          const response = await rebuildClick(
+            new Request(url, {
+              method: 'POST',
+              body: JSON.stringify({ tsclick: click, add: fresh }),
+            }),
+            routeContext(url),
+          );
+          assert.equal(response.status, 200);
+          const { href, base } = (await response.json()) as { href: string; base: string };
+          const check = await verifySignedUrl(routeSigner, href, { now: NOW });
+          assert.ok(check.ok);
+          assert.equal(check.tsurl, base);
+          const target = new URL(check.target).searchParams;
+          for (const [name, value] of Object.entries(fresh)) assert.equal(target.get(name), value);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

@@ -32,13 +32,6 @@ export const FEATURE_STATUS: readonly FeatureStatus[] = [
   { key: 'debug', status: 'deferred', note: 'no debug endpoint or auction dump exists' },
   { key: 'tester_cookie', status: 'deferred', note: 'no tester-cookie endpoints exist' },
   { key: 'tinybird', status: 'deferred', note: 'no auction telemetry is sent' },
-  { key: 'request_signing', status: 'deferred', note: 'requests are not signed' },
-  { key: 'rewrite', status: 'deferred', note: 'the first-party proxy does not exist yet' },
-  {
-    key: 'proxy.allowed_domains',
-    status: 'deferred',
-    note: 'the first-party proxy does not exist yet',
-  },
   {
     key: 'publisher.origin_host_header_override',
     status: 'deferred',

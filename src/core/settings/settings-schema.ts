@@ -6,7 +6,7 @@
  * which, and warns about them).
  */
 import { uncoveredAdminRoutes } from './admin-coverage.ts';
-import { array, bool, object, str, type Infer } from './schema.ts';
+import { array, object, str, type Infer } from './schema.ts';
 import type { Secret } from './secret.ts';
 import { auction } from './sections/auction.ts';
 import { cache } from './sections/cache.ts';
@@ -19,18 +19,13 @@ import { integrations } from './sections/integrations.ts';
 import { cloudflare, logging, server } from './sections/platform.ts';
 import { proxy } from './sections/proxy.ts';
 import { publisher } from './sections/publisher.ts';
+import { requestSigning } from './sections/request-signing.ts';
 import { responseHeaders } from './sections/response-headers.ts';
 import { tinybird } from './sections/tinybird.ts';
 import { geoSection } from './sections/geo.ts';
 import { store } from './sections/store.ts';
 
 export type { EnabledIntegrations } from './sections/integrations.ts';
-
-const requestSigning = object({
-  enabled: bool().default(false),
-  config_store_id: str(),
-  secret_store_id: str(),
-});
 
 /** Tables this server no longer takes, or does not take yet, each with what to do instead. */
 const RETIRED = {

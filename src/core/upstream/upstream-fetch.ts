@@ -15,6 +15,7 @@
  */
 import { TsError } from '../errors.ts';
 import { failureKindFromMessage, fetchFailureError } from '../fetch-failure.ts';
+import { isIpLiteralHost, nonPublicAddressText } from '../http/address-class.ts';
 
 export interface UpstreamFetchOptions {
   /** The whole exchange, request start to last body byte. */
@@ -35,6 +36,15 @@ export interface UpstreamFetchOptions {
    * party (pull sync's Bearer token), never one a client sent.
    */
   authorization?: string;
+  /**
+   * Connect to public internet addresses only (the first-party proxy, which fetches URLs that
+   * bidders' markup chose). An IP-literal host is judged here, on every platform; a name is judged
+   * by the transport where the platform lets it see the address it connects to (Node, at connect
+   * time, so a DNS answer that changes between a check and the connection cannot slip through).
+   * Off by default: pull sync and the auction call configured partners, and their tests run on
+   * loopback.
+   */
+  publicAddressesOnly?: boolean;
 }
 
 export type UpstreamFetch = (request: Request, options: UpstreamFetchOptions) => Promise<Response>;
@@ -46,7 +56,7 @@ export type UpstreamFetch = (request: Request, options: UpstreamFetchOptions) =>
  */
 export type UpstreamTransport = (
   request: Request,
-  options: { signal: AbortSignal; verifyCertificate: boolean },
+  options: { signal: AbortSignal; verifyCertificate: boolean; publicAddressesOnly?: boolean },
 ) => Promise<Response>;
 
 const CREDENTIAL_HEADERS = ['cookie', 'authorization', 'proxy-authorization'] as const;
@@ -60,6 +70,15 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
     }
     if (url.username !== '' || url.password !== '') {
       throw new TsError('upstream_failed', `third-party URL for ${url.host} carries credentials`);
+    }
+    const publicAddressesOnly = options.publicAddressesOnly ?? false;
+    if (publicAddressesOnly && isIpLiteralHost(url.hostname)) {
+      const kind = nonPublicAddressText(url.hostname);
+      if (kind !== undefined) {
+        throw new TsError('forbidden', `third-party host ${url.hostname} is a ${kind} address`, {
+          publicMessage: `host ${url.hostname} is a ${kind} address`,
+        });
+      }
     }
     const headers = new Headers(request.headers);
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
@@ -88,7 +107,11 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
       // Raced against the signal as well: a platform whose fetch takes no signal (Fastly) must
       // not hold the caller past its deadline.
       response = await Promise.race([
-        transport(outgoing, { signal, verifyCertificate: options.verifyCertificate ?? true }),
+        transport(outgoing, {
+          signal,
+          verifyCertificate: options.verifyCertificate ?? true,
+          publicAddressesOnly,
+        }),
         abortion(signal),
       ]);
     } catch (error) {

@@ -24,6 +24,7 @@ import {
 import { fastlyCodecs } from '../codecs.ts';
 import { fastlyHtmlEngine } from '../html-engine.ts';
 import type { FastlyEmbeddedSettings } from '../settings/embedded.ts';
+import { openFastlyKeyStore } from './keystore.ts';
 import { openKv } from './kv.ts';
 import { fastlyOriginFetch } from './origin-fetch.ts';
 import { openRateLimiter } from './rate-limiter.ts';
@@ -85,6 +86,7 @@ export function fastlyServices(
     monotonic: () => performance.now(),
     fetchUpstream: withUpstreamPolicy(fastlyUpstreamTransport),
     kv: openKv(embedded, log),
+    keystore: openFastlyKeyStore(settings),
     rateLimiter: openRateLimiter(),
     waitUntil: (request, work) => {
       const event = events.get(request);

@@ -7,7 +7,24 @@ export const proxy = object(
     certificate_check: bool().default(true),
     /** Peers whose `X-Forwarded-*`/`Forwarded` headers are believed (a load balancer in front). */
     trusted_proxies: array(cidr()).default(() => []),
+    /**
+     * Hosts the first-party proxy may fetch creatives from, on the first URL and every redirect
+     * (`*.example.com`: the domain and its subdomains; else exact). Empty: any public host.
+     */
     allowed_domains: array(str()).default(() => []),
+    /**
+     * Lets the first-party proxy reach loopback and private addresses, and plain `http` on
+     * loopback: for tests and local development only (a creative could otherwise reach the
+     * operator's own network through it).
+     */
+    allow_private_targets: bool().default(false),
+    /** Cap on a proxied creative's body; a larger one fails (502), it is never buffered. */
+    creative_max_bytes: int({ min: 1024 }).default(10 * 1024 * 1024),
+    /**
+     * A proxied creative's whole exchange, request to last byte, redirects included: a host that
+     * drips bytes (slow loris) cannot hold the reader's request longer than this.
+     */
+    creative_timeout_ms: int({ min: 1, max: 600000 }).default(10000),
     /**
      * Connect to this `host:port` instead of resolving the origin's host (which keeps its name for
      * `Host` and TLS). For origins whose public name points at this server, and for tests.
@@ -55,4 +72,11 @@ export const proxy = object(
         'origin unsigned)',
     },
   },
-);
+).refine((section, report) => {
+  if (section.allow_private_targets) {
+    report.warn(
+      'allow_private_targets',
+      'true: the first-party proxy may fetch loopback and private addresses; for tests and local development only',
+    );
+  }
+});

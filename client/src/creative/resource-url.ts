@@ -1,0 +1,71 @@
+/**
+ * Which URLs a creative may load as they are, and which must go through the first-party proxy.
+ */
+/**
+ * The absolute third-party URL to sign, or undefined to leave `raw` alone: empty values, non-http
+ * schemes (`data:`, `blob:`, `about:`…), relative paths (they resolve to the first party), URLs
+ * already on the Trusted Server, and hosts the operator excluded. `//host/x` is third-party: it
+ * takes the Trusted Server's scheme, as the server-side rewriter does.
+ */
+export function urlToSign(
+  raw: string,
+  origin: string,
+  directDomains: readonly string[],
+): string | undefined {
+  const value = raw.trim();
+  if (!/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value, origin);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.origin === origin || isDirectHost(url.hostname, directDomains)) return undefined;
+  return url.href;
+}
+
+export interface SrcsetCandidate {
+  url: string;
+  /** Everything after the URL up to the comma (width/density descriptors), as written. */
+  descriptor: string;
+}
+
+/** A forgiving `srcset` split: a URL is a run of non-space characters (data: URLs keep commas). */
+export function parseSrcset(value: string): SrcsetCandidate[] {
+  const candidates: SrcsetCandidate[] = [];
+  let i = 0;
+  const at = (index: number): string => value.charAt(index);
+  while (i < value.length) {
+    while (i < value.length && /[\s,]/.test(at(i))) i += 1;
+    if (i >= value.length) break;
+    const urlStart = i;
+    while (i < value.length && !/\s/.test(at(i))) i += 1;
+    let url = value.slice(urlStart, i);
+    let descriptor = '';
+    // Trailing commas end a candidate that has no descriptor; otherwise read up to the next comma.
+    if (url.endsWith(',')) url = url.replace(/,+$/, '');
+    else {
+      const descriptorStart = i;
+      while (i < value.length && at(i) !== ',') i += 1;
+      descriptor = value.slice(descriptorStart, i).trim();
+    }
+    candidates.push({ url, descriptor });
+  }
+  return candidates;
+}
+
+export function serializeSrcset(candidates: readonly SrcsetCandidate[]): string {
+  return candidates.map((c) => (c.descriptor ? `${c.url} ${c.descriptor}` : c.url)).join(', ');
+}
+
+/** Upstream's `is_excluded`: exact host, or `*.suffix` for the suffix and its subdomains. */
+export function isDirectHost(host: string, patterns: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  return patterns.some((raw) => {
+    const pattern = raw.toLowerCase();
+    if (!pattern.startsWith('*.')) return name === pattern;
+    const suffix = pattern.slice(2);
+    return name === suffix || name.endsWith(`.${suffix}`);
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Reading a creative's body for rewriting: undone of the one coding a transport left on it, and
+ * watched, so a body that fails mid-stream (over the cap, past the deadline, the host gone) is
+ * logged once as it errors the response — a reader gets a broken download, never a clean short one.
+ */
+import { TsError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Codecs, ContentCoding } from '../services.ts';
+
+const CODINGS: Readonly<Record<string, ContentCoding>> = {
+  gzip: 'gzip',
+  'x-gzip': 'gzip',
+  deflate: 'deflate',
+  br: 'br',
+};
+
+/** The body with its `Content-Encoding` undone (the transports decode most; this is the rest). */
+export function decodedBody(
+  body: ReadableStream<Uint8Array>,
+  contentEncoding: string | null,
+  codecs: Codecs,
+  maxBytes: number,
+): ReadableStream<Uint8Array> {
+  const coding = (contentEncoding ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return body;
+  const known = CODINGS[coding];
+  if (known === undefined) {
+    void body.cancel().catch(() => {});
+    throw new TsError('upstream_failed', `creative sent in an unsupported coding (${coding})`);
+  }
+  return body.pipeThrough(codecs.decode(known, maxBytes));
+}
+
+/** The body as it is, with a log line when it fails. */
+export function watchedBody(
+  body: ReadableStream<Uint8Array>,
+  log: Logger,
+  host: string,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          log.warn('creative body failed', {
+            host,
+            code: error instanceof TsError ? error.code : 'upstream_failed',
+            detail: error instanceof Error ? error.message : String(error),
+          });
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The whole body as text, for rewriters that need it at once (CSS); capped by the fetch. */
+export async function bodyText(body: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(body).text();
+}

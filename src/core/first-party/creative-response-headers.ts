@@ -1,0 +1,66 @@
+/**
+ * The headers a proxied creative is served with. A creative host's answer arrives on the
+ * publisher's own origin, so only headers that describe the content pass; everything else a
+ * third party could say to the publisher's origin is dropped: `Set-Cookie` (its cookies would be
+ * first-party), CORS grants (the body would become readable cross-origin: upstream strips them
+ * too), `Clear-Site-Data` (would wipe the publisher's storage), `Strict-Transport-Security`,
+ * `Alt-Svc`, `Service-Worker-Allowed`, `Refresh`, `Link`…: an allow-list, so a header invented
+ * tomorrow does not pass either.
+ */
+
+const PASSED = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-disposition',
+  'content-range',
+  'accept-ranges',
+  'cache-control',
+  'expires',
+  'last-modified',
+  'etag',
+  'age',
+] as const;
+
+export interface CreativeHeaderOptions {
+  /** The reader's ID went to the host: its answer may be theirs alone. */
+  idForwarded: boolean;
+  /** The client's `Accept` asked for an image (a missing type then defaults to `image/*`). */
+  acceptsImage: boolean;
+}
+
+export function creativeResponseHeaders(
+  upstream: Headers,
+  options: CreativeHeaderOptions,
+): Headers {
+  const out = new Headers();
+  for (const name of PASSED) {
+    const value = upstream.get(name);
+    if (value !== null) out.set(name, value);
+  }
+  if (!out.has('content-type')) {
+    // Upstream's default for images; anything else is opaque bytes, never sniffed into HTML.
+    out.set('content-type', options.acceptsImage ? 'image/*' : 'application/octet-stream');
+  }
+  // The body's type is the one this proxy judged it by: a browser must not sniff another.
+  out.set('x-content-type-options', 'nosniff');
+  if (options.idForwarded) out.set('cache-control', privateCacheControl(out.get('cache-control')));
+  return out;
+}
+
+/**
+ * A response fetched with the reader's ID may be personalised: shared caches (a CDN in front of
+ * this server) must not hand it to another reader. The host's own lifetime is kept for the
+ * reader's browser.
+ */
+export function privateCacheControl(value: string | null): string {
+  const kept = (value ?? '')
+    .split(',')
+    .map((directive) => directive.trim())
+    .filter((directive) => {
+      const name = directive.split('=')[0]?.trim().toLowerCase() ?? '';
+      return name !== '' && name !== 'public' && name !== 'private' && name !== 's-maxage';
+    });
+  return ['private', ...kept].join(', ');
+}

@@ -1,0 +1,66 @@
+/**
+ * `GET /.well-known/trusted-server.json`: the active keys' JWKs, for partners verifying our
+ * signatures. Cacheable for less than the rotation overlap (request-signing settings), with an
+ * ETag so a verifier polling it costs one small 304.
+ */
+import { TsError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { discoveryDocument } from './jwk.ts';
+import type { KeyStore } from './keystore.ts';
+
+export const DISCOVERY_PATH = '/.well-known/trusted-server.json';
+
+export interface DiscoveryOptions {
+  maxAgeSeconds: number;
+  log: Logger;
+}
+
+async function etagOf(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  const hex = Array.from(new Uint8Array(digest).slice(0, 12), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
+  return `"${hex}"`;
+}
+
+function matchesEtag(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  return header.split(',').some((entry) => {
+    const tag = entry.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+export function createDiscoveryHandler(
+  keystore: KeyStore,
+  options: DiscoveryOptions,
+): (request: Request) => Promise<Response> {
+  const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
+  return async (request) => {
+    const jwks: string[] = [];
+    for (const kid of await keystore.activeKids()) {
+      const jwk = await keystore.jwk(kid);
+      // Published but not stored: a hand-edited store. Leave it out rather than fail every verifier.
+      if (jwk === undefined) options.log.warn('signing: active kid has no stored JWK', { kid });
+      else jwks.push(jwk);
+    }
+    if (jwks.length === 0) {
+      // Upstream answers 500 here too; the log line says what to do.
+      throw new TsError(
+        'configuration',
+        'no active signing keys to publish: run `trusted-server keys generate --config FILE` ' +
+          '(Fastly: write them through its API, README "Key management")',
+      );
+    }
+    const body = discoveryDocument(jwks);
+    const etag = await etagOf(body);
+    const headers = { 'cache-control': cacheControl, etag, 'x-content-type-options': 'nosniff' };
+    if (matchesEtag(request.headers.get('if-none-match'), etag)) {
+      return new Response(null, { status: 304, headers });
+    }
+    return new Response(body, {
+      status: 200,
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+  };
+}
