@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isExcludedUrl } from '../../src/core/first-party/domain-patterns.ts';
 import {
-  isExcludedUrl,
   rewriteSrcset,
   splitSrcsetCandidates,
   toAbsoluteNetworkUrl,

@@ -9,8 +9,10 @@
  *   `\\evil.example/x` and `/\t/evil.example/x` are network URLs to it; upstream left them alone.
  *   Values upstream did accept come back exactly as upstream returns them.
  * - Exclusion is matched on the absolute URL (HEAD's fix: a protocol-relative URL to an excluded
- *   domain stays direct), and patterns are lowercased like the host they are compared with.
+ *   domain stays direct), with the proxy's own host patterns (domain-patterns.ts: any case, a
+ *   trailing dot ignored), so the sign route and the rewriter never disagree about a host.
  */
+import { hostMatchesPattern } from './domain-patterns.ts';
 
 /** A base no creative URL can name: what resolves onto it was relative. */
 const RELATIVE_PROBES = ['https://relative.ts-probe.invalid/', 'http://relative.ts-probe.invalid/'];
@@ -69,30 +71,9 @@ function resolveAgainstProbes(value: string): string | undefined {
   return undefined;
 }
 
-/**
- * `rewrite.exclude_domains` matching: `*.example.com` matches `example.com` and any subdomain (on a
- * dot boundary); any other pattern matches the host exactly. Ports are ignored.
- */
+/** Whether a host is in `rewrite.exclude_domains` (domain-patterns.ts: `*.x` or exact, any case). */
 export function isExcludedHost(host: string, patterns: readonly string[]): boolean {
-  const lower = host.toLowerCase();
-  for (const raw of patterns) {
-    const pattern = raw.trim().toLowerCase();
-    if (pattern === '') continue;
-    if (pattern.startsWith('*.')) {
-      const suffix = pattern.slice(2);
-      if (lower === suffix || lower.endsWith(`.${suffix}`)) return true;
-    } else if (lower === pattern) return true;
-  }
-  return false;
-}
-
-/** Upstream's `is_excluded`: only parseable absolute URLs can be excluded. */
-export function isExcludedUrl(url: string, patterns: readonly string[]): boolean {
-  try {
-    return isExcludedHost(new URL(url).hostname, patterns);
-  } catch {
-    return false;
-  }
+  return patterns.some((pattern) => hostMatchesPattern(host, pattern));
 }
 
 /**
