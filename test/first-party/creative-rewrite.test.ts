@@ -421,3 +421,54 @@ describe('beyond upstream: other ways a creative reaches a third party', () => {
     assert.deepEqual(clicks.slice(-3), [undefined, undefined, CLICK_LANDING]);
   });
 });
+
+describe('a proxied document: relative URLs resolve against its own URL (baseUrl)', () => {
+  const baseUrl = new URL('https://cdn.example/ads/300x250/index.html');
+
+  it('relative, root-relative and protocol-relative URLs all go through the proxy', async () => {
+    const out = await rewrite(
+      '<img src="../../a.png"><img src="/a.png"><link rel=stylesheet href="style.css?c=3"><a href="../../landing.html?x=1">x</a><svg><use href="#icon"/></svg><a href="#top">t</a>',
+      { baseUrl },
+    );
+    assert.deepEqual(attributeValues(out, 'img', 'src'), [PROXY_A_PNG, PROXY_A_PNG]);
+    assert.deepEqual(attributeValues(out, 'a', 'href'), [CLICK_LANDING, '#top']);
+    assert.deepEqual(attributeValues(out, 'use', 'href'), ['#icon']);
+    const [css] = attributeValues(out, 'link', 'href');
+    assert.ok(
+      css?.includes('tsurl=https%3A%2F%2Fcdn.example%2Fads%2F300x250%2Fstyle.css&c=3'),
+      css,
+    );
+  });
+
+  it("the document's first <base href> is honoured before it is removed", async () => {
+    const out = await rewrite(
+      '<base href="https://cdn.example/"><base href="https://evil.example/"><img src="a.png">',
+      { baseUrl },
+    );
+    assert.ok(!out.includes('<base'), out);
+    assert.deepEqual(attributeValues(out, 'img', 'src'), [PROXY_A_PNG]);
+  });
+
+  it('excluded hosts stay direct, resolved', async () => {
+    const out = await rewrite('<img src="a.png">', {
+      baseUrl: new URL('https://static.excluded.example/ad/'),
+      excludeDomains: ['*.excluded.example'],
+    });
+    assert.deepEqual(attributeValues(out, 'img', 'src'), ['a.png']);
+  });
+
+  it('in CSS, relative URLs resolve against the stylesheet', async () => {
+    const css = '.a{background:url(../a.png)} .b{background:url(#svg-filter)}';
+    const out = await rewriteCreativeCss(css, {
+      signer,
+      excludeDomains: [],
+      baseUrl: new URL('https://cdn.example/css/site.css'),
+    });
+    assert.equal(out, `.a{background:url(${PROXY_A_PNG})} .b{background:url(#svg-filter)}`);
+  });
+
+  it('without baseUrl (auction adm) relative URLs are left as written', async () => {
+    const out = await rewrite('<img src="a.png"><img src="/b.png">');
+    assert.deepEqual(attributeValues(out, 'img', 'src'), ['a.png', '/b.png']);
+  });
+});

@@ -33,6 +33,8 @@ export interface CreativeRuleOptions {
    * resources); absent, `srcdoc` is removed rather than left unmediated.
    */
   rewriteNested?: (markup: string) => Promise<string>;
+  /** A proxied document's own URL: relative URLs resolve against it (see creative-urls.ts). */
+  baseUrl?: URL;
 }
 
 /** Elements whose URL attributes are fetched: each becomes a signed proxy URL. */
@@ -88,9 +90,26 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   const markerName = `ts-creative-end-${randomHex()}`;
   let sawEndMarker = false;
 
+  // The document's base: its own URL, then its first <base href> (which the rules remove, so
+  // the browser resolves against /first-party/proxy instead; resolving here keeps what it meant).
+  let base = options.baseUrl;
+  let baseSet = false;
+  function readBase(element: Element): void {
+    if (baseSet || base === undefined) return;
+    const href = element.getAttribute('href');
+    if (href === null) return;
+    baseSet = true;
+    try {
+      const next = new URL(decodeAttributeValue(href).trim(), base);
+      if (next.protocol === 'https:' || next.protocol === 'http:') base = next;
+    } catch {
+      // An unusable <base href> leaves the document's URL as the base, as in a browser.
+    }
+  }
+
   /** The signed first-party URL of a value, or undefined to leave it as written. */
   function firstParty(value: string, basePath: string): Promise<string> | undefined {
-    const absolute = toAbsoluteNetworkUrl(value, excludeDomains);
+    const absolute = toAbsoluteNetworkUrl(value, excludeDomains, base);
     if (absolute === undefined) return undefined;
     const key = `${basePath} ${absolute}`;
     let href = signed.get(key);
@@ -218,6 +237,7 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   }
 
   function setup(target: HtmlRuleTarget): void {
+    target.on('base', { element: readBase });
     // A bidder's <base> would rebase the root-relative /first-party/… URLs onto its own host.
     // The sanitiser removes it too; registered once, so that an engine handing each handler its
     // own view of an element (the native lol_html adapter) does not leave two separators.

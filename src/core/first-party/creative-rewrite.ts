@@ -40,6 +40,13 @@ export interface CreativeRewriteOptions {
   maxBytes?: number;
   /** `services.htmlEngine`; the project's own when absent. */
   engine?: HtmlEngine;
+  /**
+   * A proxied document's (or stylesheet's) own URL, after redirects. With it, relative URLs
+   * resolve against it (and a document's first `<base href>`) and go through the proxy like
+   * absolute ones: left as written, the browser would resolve them against `/first-party/proxy`
+   * on the publisher's origin. Absent (auction `adm`), relative URLs are left as written.
+   */
+  baseUrl?: URL;
 }
 
 export const DEFAULT_CREATIVE_MAX_BYTES = 1024 * 1024;
@@ -134,10 +141,10 @@ export function creativeHtmlTransform(options: CreativeRewriteOptions): ByteTran
 /** CSS bodies (`text/css` responses), string in/out. */
 export async function rewriteCreativeCss(
   css: string,
-  options: Pick<CreativeRewriteOptions, 'signer' | 'excludeDomains'>,
+  options: Pick<CreativeRewriteOptions, 'signer' | 'excludeDomains' | 'baseUrl'>,
 ): Promise<string> {
   return rewriteCssUrls(css, async (url) => {
-    const absolute = toAbsoluteNetworkUrl(url, options.excludeDomains);
+    const absolute = toAbsoluteNetworkUrl(url, options.excludeDomains, options.baseUrl);
     return absolute === undefined ? undefined : signUrl(options.signer, absolute);
   });
 }

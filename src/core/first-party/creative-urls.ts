@@ -23,13 +23,29 @@ const PREFIX_ABSOLUTE = /^https?:\/\//i;
  * The absolute http(s) URL a creative's attribute value stands for, or undefined to leave it as
  * written: empty, relative (root- or path-), a non-network scheme (`data:`, `javascript:`,
  * `about:`, `blob:`, `mailto:`, `tel:`, anything not http/https), unparseable, or excluded.
+ *
+ * With `base` (a proxied document's own URL), relative values resolve against it instead of
+ * being left alone: in the reader's browser they would resolve against `/first-party/proxy` on
+ * the publisher's origin and miss. A fragment alone (`#icon`) stays: it names the document itself.
  */
 export function toAbsoluteNetworkUrl(
   value: string,
   excludeDomains: readonly string[],
+  base?: URL,
 ): string | undefined {
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
+  if (base !== undefined && !PREFIX_ABSOLUTE.test(trimmed)) {
+    if (trimmed.startsWith('#')) return undefined;
+    let resolved: URL;
+    try {
+      resolved = new URL(trimmed, base);
+    } catch {
+      return undefined;
+    }
+    if (resolved.protocol !== 'https:' && resolved.protocol !== 'http:') return undefined;
+    return isExcludedHost(resolved.hostname, excludeDomains) ? undefined : resolved.href;
+  }
   let absolute: string;
   if (trimmed.startsWith('//')) absolute = `https:${trimmed}`;
   else if (PREFIX_ABSOLUTE.test(trimmed)) absolute = trimmed;
