@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   creativeHtmlTransform,
+  creativeRewriters,
   rewriteCreativeCss,
   rewriteCreativeHtml,
 } from '../../src/core/first-party/creative-rewrite.ts';
@@ -470,5 +471,29 @@ describe('a proxied document: relative URLs resolve against its own URL (baseUrl
   it('without baseUrl (auction adm) relative URLs are left as written', async () => {
     const out = await rewrite('<img src="a.png"><img src="/b.png">');
     assert.deepEqual(attributeValues(out, 'img', 'src'), ['a.png', '/b.png']);
+  });
+});
+
+describe('wiring', () => {
+  it('runtimeTag may be a promise (creativeRuntimeTag hashes the bundle), awaited where it goes', async () => {
+    const out = await rewrite('<p>ad</p>', { runtimeTag: Promise.resolve(RUNTIME_TAG) });
+    assert.equal(out, `${RUNTIME_TAG}<p>ad</p>`);
+    assert.equal(await rewrite('<p>ad</p>', { runtimeTag: Promise.resolve('') }), '<p>ad</p>');
+  });
+
+  it("creativeRewriters gives the proxy route its rewriters, each on the creative's own URL", async () => {
+    const rewriters = creativeRewriters(creativeOptions());
+    const url = new URL('https://cdn.example/ads/index.html');
+    const body = (
+      new Response('<img src="../a.png">').body as ReadableStream<Uint8Array>
+    ).pipeThrough(rewriters.htmlTransform({ url }));
+    assert.equal(
+      await new Response(body).text(),
+      `${RUNTIME_TAG}<img src="${PROXY_A_PNG.replace(/&/g, '&amp;')}">`,
+    );
+    assert.equal(
+      await rewriters.cssRewrite('a{b:url(a.png)}', { url: new URL('https://cdn.example/x.css') }),
+      `a{b:url(${PROXY_A_PNG})}`,
+    );
   });
 });

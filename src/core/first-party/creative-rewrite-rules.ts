@@ -26,7 +26,7 @@ import { registerCreativeSanitizer, removeElement, type RemovedElements } from '
 export interface CreativeRuleOptions {
   signer: ProxyTokenSigner;
   excludeDomains: readonly string[];
-  runtimeTag: string;
+  runtimeTag: string | Promise<string>;
   sanitize: boolean;
   /**
    * Rewrites the document of an `<iframe srcdoc>` with these same rules (it loads its own
@@ -223,17 +223,26 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   }
 
   let placement: 'first-tag' | 'document' | 'done' = runtimeTag === '' ? 'done' : 'first-tag';
-  function placeRuntime(element: Element): void {
-    if (placement === 'done') return;
+  function placeRuntime(element: Element): Promise<void> | undefined {
+    if (placement === 'done') return undefined;
     const name = element.tagName;
     if (placement === 'first-tag' && (name === 'html' || name === 'head')) {
       placement = 'document';
-      return;
+      return undefined;
     }
-    if (name === 'body') element.prepend(runtimeTag);
-    else if (placement === 'first-tag' || !HEAD_CONTENT.has(name)) element.before(runtimeTag);
-    else return;
+    let insert: (tag: string) => void;
+    if (name === 'body') insert = (tag) => element.prepend(tag);
+    else if (placement === 'first-tag' || !HEAD_CONTENT.has(name))
+      insert = (tag) => element.before(tag);
+    else return undefined;
     placement = 'done';
+    if (typeof runtimeTag !== 'string') {
+      return runtimeTag.then((tag) => {
+        if (tag !== '') insert(tag);
+      });
+    }
+    insert(runtimeTag);
+    return undefined;
   }
 
   function setup(target: HtmlRuleTarget): void {

@@ -22,6 +22,7 @@ import {
   type HtmlRuleTarget,
 } from '../html/index.ts';
 import type { ByteTransform } from '../services.ts';
+import type { CreativeRewriters } from './proxy-route.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { creativeRules, type CreativeRules } from './creative-rewrite-rules.ts';
 import { rewriteCssUrls } from './css-urls.ts';
@@ -32,8 +33,11 @@ export interface CreativeRewriteOptions {
   signer: ProxyTokenSigner;
   /** `rewrite.exclude_domains`. */
   excludeDomains: readonly string[];
-  /** The tag injected once (the creative runtime): raw HTML. Empty injects nothing. */
-  runtimeTag: string;
+  /**
+   * The tag injected once (the creative runtime): raw HTML. Empty injects nothing. A promise
+   * (`creativeRuntimeTag()`, which hashes the bundle) is awaited where the tag goes.
+   */
+  runtimeTag: string | Promise<string>;
   /** `auction.sanitize_creatives`. */
   sanitize: boolean;
   /** Cap on markup in string mode and on the streamed document, in and out (default 1 MiB). */
@@ -136,6 +140,19 @@ export function creativeHtmlTransform(options: CreativeRewriteOptions): ByteTran
     output.writable.abort(rewriteFailed(error)).catch(() => undefined);
   });
   return { writable: input.writable, readable: output.readable };
+}
+
+/**
+ * The proxy route's rewriters (proxy-route.ts) on these options: each proxied document or
+ * stylesheet gets its own URL as `baseUrl`.
+ */
+export function creativeRewriters(
+  options: Omit<CreativeRewriteOptions, 'baseUrl'>,
+): CreativeRewriters {
+  return {
+    htmlTransform: (context) => creativeHtmlTransform({ ...options, baseUrl: context.url }),
+    cssRewrite: (css, context) => rewriteCreativeCss(css, { ...options, baseUrl: context.url }),
+  };
 }
 
 /** CSS bodies (`text/css` responses), string in/out. */
