@@ -166,11 +166,14 @@ describe('first-party proxy routes over HTTP', () => {
     assert.ok(!Object.keys(got).some((name) => name.startsWith('x-')), Object.keys(got).join());
   });
 
-  it('passes HTML through the creative transform (placeholder: unchanged) as utf-8 HTML', async () => {
+  it('passes HTML through the creative transform as utf-8 HTML (the runtime injected)', async () => {
     const response = await fetch(base + (await signed('/ad.html')));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
-    assert.equal(await response.text(), '<p>creative</p>');
+    assert.match(
+      await response.text(),
+      /^<script src="\/static\/tsjs=tsjs-creative\.min\.js\?v=[^"]+"><\/script><p>creative<\/p>$/,
+    );
   });
 
   describe('signed URLs that are refused fetch nothing', () => {
