@@ -127,6 +127,9 @@ describe('malformed markup fails closed', () => {
   it('a handler failure (the signer) is refused with the cause kept for the log', async () => {
     const failing: ProxyTokenSigner = {
       token: () => Promise.reject(new Error('digest unavailable')),
+      tokenSync: () => {
+        throw new Error('digest unavailable');
+      },
       verify: () => Promise.resolve(false),
       encodeUrl: () => Promise.reject(new Error('digest unavailable')),
     };

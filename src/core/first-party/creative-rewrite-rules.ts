@@ -19,7 +19,7 @@ import { FIRST_PARTY_CLICK_PATH, FIRST_PARTY_PROXY_PATH, signUrl } from './signe
 import type { ProxyTokenSigner } from './token.ts';
 import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
 import { rewriteSrcset, splitSrcsetCandidates, toAbsoluteNetworkUrl } from './creative-urls.ts';
-import { findCssUrls, rewriteCssUrls } from './css-urls.ts';
+import { rewriteCssUrls } from './css-urls.ts';
 import { rewriteRefreshContent, rewriteUrlList } from './creative-rewrite-values.ts';
 import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
 
@@ -78,8 +78,6 @@ const HEAD_CONTENT = new Set([
 
 export interface CreativeRules {
   readonly setup: (target: HtmlRuleTarget) => void;
-  /** Rules for an optional first pass that only starts the signing (see the function). */
-  readonly prefetch: (target: HtmlRuleTarget) => void;
   /** Appended to the input: seen only if the markup left the tokenizer in plain data. */
   readonly endMarker: string;
   readonly sawEndMarker: boolean;
@@ -247,50 +245,7 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
     return undefined;
   }
 
-  /**
-   * A first, synchronous pass (string mode): starts signing every URL the rules will ask for, so
-   * the tokens are computed side by side (WebCrypto digests run off the main thread) instead of
-   * one at a time as the rewriting pass reaches each element. It changes nothing; the rewriting
-   * pass finds the tokens in the cache, and signs whatever this pass did not foresee.
-   */
-  function prefetch(target: HtmlRuleTarget): void {
-    const start = (value: string, basePath: string = FIRST_PARTY_PROXY_PATH) => {
-      firstParty(value, basePath)?.catch(() => undefined); // the rewriting pass reports failures
-    };
-    const startCss = (css: string) => {
-      if (mayHoldCssUrls(css)) for (const found of findCssUrls(css)) start(found.url);
-    };
-    target.on('base', { element: readBase });
-    for (const [selector, names] of PROXIED_ATTRIBUTES) {
-      target.on(selector, {
-        element: (element) => {
-          for (const [, raw] of firstOf(element, names)) start(decodeAttributeValue(raw));
-        },
-      });
-    }
-    for (const selector of ['a', 'area']) {
-      target.on(selector, {
-        element: (element) => {
-          for (const [, raw] of firstOf(element, LINK_ATTRIBUTES))
-            start(decodeAttributeValue(raw), FIRST_PARTY_CLICK_PATH);
-        },
-      });
-    }
-    target.on('[srcset]', {
-      element: (element) => {
-        const raw = element.getAttribute('srcset') ?? '';
-        for (const item of splitSrcsetCandidates(decodeAttributeValue(raw)))
-          start(item.trim().split(/\s+/)[0] ?? '');
-      },
-    });
-    target.on('[style]', {
-      element: (element) => startCss(decodeAttributeValue(element.getAttribute('style') ?? '')),
-    });
-    target.on('style', { text: (text) => startCss(text.text) });
-  }
-
   function setup(target: HtmlRuleTarget): void {
-    // A prefetch pass may have moved the base; the rewriting pass starts from the document's.
     base = options.baseUrl;
     baseSet = false;
     target.on('base', { element: readBase });
@@ -337,7 +292,6 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
 
   return {
     setup,
-    prefetch,
     endMarker: `<${markerName}>`,
     get sawEndMarker() {
       return sawEndMarker;

@@ -91,7 +91,6 @@ async function rewriteAtDepth(
   const input = encoder.encode(markup);
   if (input.byteLength > maxBytes) throw tooLarge('markup', input.byteLength, maxBytes);
   const rules = rulesAt(options, depth);
-  prefetchTokens(rules, input, maxBytes);
   const output = options.engine
     ? await runEngine(options.engine, rules, input)
     : await runBuiltin(rules, input, maxBytes);
@@ -174,22 +173,6 @@ export async function rewriteCreativeCss(
 function builtinLimits(maxBytes: number) {
   const limit = maxBytes + 1024;
   return { maxTagBytes: limit, maxTextBytes: limit };
-}
-
-/**
- * Starts every token the rewrite will need, side by side, with a synchronous pass of the
- * project's own engine (whichever engine then rewrites). Best effort: the rewriting pass signs
- * anything missed and is the one that reports errors.
- */
-function prefetchTokens(rules: CreativeRules, input: Uint8Array, maxBytes: number): void {
-  try {
-    const pass = new HtmlRewriter({ ...builtinLimits(maxBytes), output: () => undefined });
-    rules.prefetch(pass);
-    void pass.write(input);
-    void pass.end();
-  } catch {
-    // Nothing to report: the rewriting pass reads the same markup.
-  }
 }
 
 async function runBuiltin(
