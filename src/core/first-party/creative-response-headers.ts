@@ -7,6 +7,7 @@
  * `Alt-Svc`, `Service-Worker-Allowed`, `Refresh`, `Link`…: an allow-list, so a header invented
  * tomorrow does not pass either.
  */
+import { privateCacheControl } from '../http/response-privacy.ts';
 
 const PASSED = [
   'content-type',
@@ -47,20 +48,4 @@ export function creativeResponseHeaders(
   out.set('x-content-type-options', 'nosniff');
   if (options.idForwarded) out.set('cache-control', privateCacheControl(out.get('cache-control')));
   return out;
-}
-
-/**
- * A response fetched with the reader's ID may be personalised: shared caches (a CDN in front of
- * this server) must not hand it to another reader. The host's own lifetime is kept for the
- * reader's browser.
- */
-export function privateCacheControl(value: string | null): string {
-  const kept = (value ?? '')
-    .split(',')
-    .map((directive) => directive.trim())
-    .filter((directive) => {
-      const name = directive.split('=')[0]?.trim().toLowerCase() ?? '';
-      return name !== '' && name !== 'public' && name !== 'private' && name !== 's-maxage';
-    });
-  return ['private', ...kept].join(', ');
 }

@@ -14,6 +14,7 @@
  * The output cap is upstream's answer to amplification: every short URL becomes a ~150-byte
  * signed one, so a creative well under the input cap can still grow past it.
  */
+import { concatBytes } from '../bytes/byte-arrays.ts';
 import { TsError } from '../errors.ts';
 import {
   HtmlRewriter,
@@ -97,7 +98,7 @@ async function rewriteAtDepth(
   const size = output.reduce((total, chunk) => total + chunk.byteLength, 0);
   if (size > maxBytes) throw tooLarge('rewritten markup', size, maxBytes);
   if (!rules.sawEndMarker) throw unterminated();
-  return new TextDecoder('utf-8', { fatal: true }).decode(concat(output, size));
+  return new TextDecoder('utf-8', { fatal: true }).decode(concatBytes(output, size));
 }
 
 /** Streaming mode for proxied HTML: bytes in, rewritten bytes out, as they are processed. */
@@ -241,17 +242,6 @@ function checkUtf8(decoder: InstanceType<typeof TextDecoder>, chunk: Uint8Array 
   } catch {
     throw invalidUtf8();
   }
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 function rewriteFailed(error: unknown): TsError {

@@ -71,17 +71,7 @@ function urlFunction(css: string, at: number, open: number, found: Found[]): num
   let i = skipSpace(css, open);
   const first = css[i];
   if (first === '"' || first === "'") {
-    const close = stringEnd(css, i);
-    if (close === -1) return css.length;
-    found.push({
-      start: i,
-      end: close + 1,
-      url: unescapeCss(css.slice(i + 1, close)),
-      quote: first,
-      prefix: '',
-      suffix: '',
-    });
-    return close + 1;
+    return quotedUrl(css, i, found);
   }
   let j = i;
   while (j < css.length && css[j] !== ')') j += css[j] === '\\' ? 2 : 1;
@@ -104,17 +94,7 @@ function importString(css: string, after: number, found: Found[]): number {
   const i = skipSpace(css, after);
   const quote = css[i];
   if (quote !== '"' && quote !== "'") return after;
-  const close = stringEnd(css, i);
-  if (close === -1) return css.length;
-  found.push({
-    start: i,
-    end: close + 1,
-    url: unescapeCss(css.slice(i + 1, close)),
-    quote,
-    prefix: '',
-    suffix: '',
-  });
-  return close + 1;
+  return quotedUrl(css, i, found);
 }
 
 /** `image-set(` strings up to its closing `)`; `url(…)` inside is left to its own trigger. */
@@ -123,22 +103,30 @@ function imageSet(css: string, after: number, found: Found[]): number {
   while (i < css.length && css[i] !== ')') {
     const c = css[i];
     if (c === '"' || c === "'") {
-      const close = stringEnd(css, i);
-      if (close === -1) return css.length;
-      found.push({
-        start: i,
-        end: close + 1,
-        url: unescapeCss(css.slice(i + 1, close)),
-        quote: c,
-        prefix: '',
-        suffix: '',
-      });
-      i = close + 1;
+      i = quotedUrl(css, i, found);
     } else if (/url\(/iy.test(css.slice(i, i + 4))) {
       return i; // let the url( trigger take it
     } else i += c === '\\' ? 2 : 1;
   }
   return i;
+}
+
+/**
+ * The string opening at `open` (a quote) as one found URL, written back in the same quotes; the
+ * index after it, or the end of `css` when the string never closes (the browser drops it too).
+ */
+function quotedUrl(css: string, open: number, found: Found[]): number {
+  const close = stringEnd(css, open);
+  if (close === -1) return css.length;
+  found.push({
+    start: open,
+    end: close + 1,
+    url: unescapeCss(css.slice(open + 1, close)),
+    quote: css[open] ?? '',
+    prefix: '',
+    suffix: '',
+  });
+  return close + 1;
 }
 
 function skipSpace(css: string, i: number): number {

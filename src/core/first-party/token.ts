@@ -19,6 +19,7 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../bytes/byte-arrays.ts';
 import type { Secret } from '../settings/secret.ts';
 import { base64UrlEncode } from './base64url.ts';
 import { constantTimeEqual } from './constant-time.ts';
@@ -56,9 +57,9 @@ export function createProxyTokenSigner(proxySecret: Secret): ProxyTokenSigner {
   function blob(full: string): Uint8Array {
     key ??= sha256(secret);
     const plaintext = encoder.encode(full);
-    const nonce = sha256(concat(NONCE_DOMAIN, secret, plaintext)).subarray(0, NONCE_LENGTH);
+    const nonce = sha256(concatBytes([NONCE_DOMAIN, secret, plaintext])).subarray(0, NONCE_LENGTH);
     const sealed = xchacha20poly1305(key, nonce).encrypt(plaintext);
-    return concat(BLOB_PREFIX, nonce, sealed);
+    return concatBytes([BLOB_PREFIX, nonce, sealed]);
   }
 
   const tokenSync = (full: string): string => base64UrlEncode(sha256(blob(full)));
@@ -78,16 +79,4 @@ function settle<T>(work: () => T): Promise<T> {
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
