@@ -51,6 +51,16 @@ describe('kv keystore', () => {
     }
   });
 
+  it('refuses to import or rotate to kid __proto__, storing nothing', async () => {
+    const kv = createMemoryKv();
+    const keystore = createKvKeyStore(kv, { overlapMs: OVERLAP_MS });
+    await assert.rejects(keystore.importKey('__proto__', new Secret(FIXTURE_SEED)), {
+      code: 'bad_request',
+    });
+    await assert.rejects(keystore.rotate('constructor'), { code: 'bad_request' });
+    assert.equal(await kv.get(KEY_RING_KEY), null);
+  });
+
   it('rotation makes a key that signs, verified by node:crypto, and the signer follows it', async () => {
     const time = clock();
     const keystore = createKvKeyStore(createMemoryKv(), { overlapMs: OVERLAP_MS, now: time.now });
