@@ -84,6 +84,13 @@ async function run(options: KeysOptions, keystore: KeyStore, out: Out): Promise<
         return;
       }
       for (const line of formatKeyList(ring)) out(line);
+      const inactive = [...ring.keys.values()].filter(
+        (key) => keyState(ring, key.kid) === 'inactive',
+      ).length;
+      out(
+        `${ring.keys.size} keys, ${inactive} inactive` +
+          (inactive === 0 ? '' : ' (remove with `keys deactivate --kid K --delete`)'),
+      );
       return;
     }
     case 'generate': {

@@ -117,8 +117,9 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
     const list = await keys(['list']);
     const rows = list.stdout.trim().split('\n');
     assert.match(rows[0] ?? '', /^KID\s+STATE\s+CREATED\s+RETIRED$/);
+    assert.equal(rows.at(-1), '3 keys, 0 inactive');
     const states = Object.fromEntries(
-      rows.slice(1).map((row): [string, string] => {
+      rows.slice(1, -1).map((row): [string, string] => {
         const [kid = '', state = ''] = row.split(/\s+/);
         return [kid, state];
       }),
@@ -154,6 +155,11 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
       // A key deactivated by the CLI while the server runs disappears within its cache time.
       const deactivated = await keys(['deactivate', '--kid', SECOND_KID]);
       assert.equal(deactivated.code, 0, deactivated.stderr);
+      const listed = await keys(['list']);
+      assert.equal(
+        listed.stdout.trim().split('\n').at(-1),
+        '3 keys, 1 inactive (remove with `keys deactivate --kid K --delete`)',
+      );
       await new Promise((resolve) => setTimeout(resolve, 5100));
       const after = await (await fetch(`${served.url}/.well-known/trusted-server.json`)).text();
       assert.ok(!after.includes(SECOND_KID));
