@@ -33,6 +33,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   store_conflict: 409,
   payload_too_large: 413,
   store_value_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   header_fields_too_large: 431,
   internal: 500,

@@ -9,6 +9,10 @@
  */
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import type { FastlyEmbeddedSettings } from '../fastly/settings/embedded.ts';
+import {
+  JWKS_CONFIG_STORE_NAME,
+  SIGNING_SECRET_STORE_NAME,
+} from '../core/signing/config-secret-keystore.ts';
 
 export interface ManifestInput {
   /** Parsed template, or {} when there is none. */
@@ -97,29 +101,33 @@ export function fastlyManifest(input: ManifestInput): string {
 
 /**
  * `[request_signing]`'s Config Store (JWKs, `current-kid`, `active-kids`) and Secret Store (seeds),
- * linked so the first publish creates them; their entries are written through Fastly's API
- * (README, "Key management"), so the local stand-ins start empty.
+ * linked under the fixed names the service reads them by (`jwks_store`, `signing_keys`, as
+ * upstream) so the first publish creates them; their entries are written through Fastly's API with
+ * `config_store_id` / `secret_store_id`, the API store IDs (README, "Key management"), so the local
+ * stand-ins start empty.
  */
 function linkSigningStores(embedded: FastlyEmbeddedSettings, setup: Table, local: Table): void {
   const signing = table(embedded.document['request_signing']);
-  const configId = signing['config_store_id'];
-  const secretId = signing['secret_store_id'];
-  if (signing['enabled'] !== true || typeof configId !== 'string' || typeof secretId !== 'string') {
+  if (
+    signing['enabled'] !== true ||
+    typeof signing['config_store_id'] !== 'string' ||
+    typeof signing['secret_store_id'] !== 'string'
+  ) {
     return;
   }
   const configStores = table(setup['config_stores']);
-  configStores[configId] ??= {
+  configStores[JWKS_CONFIG_STORE_NAME] ??= {
     description: 'Request-signing keys: current-kid, active-kids and one public JWK per kid',
   };
   setup['config_stores'] = configStores;
   const secretStores = table(setup['secret_stores']);
-  secretStores[secretId] ??= { description: 'Request-signing seeds, one per kid' };
+  secretStores[SIGNING_SECRET_STORE_NAME] ??= { description: 'Request-signing seeds, one per kid' };
   setup['secret_stores'] = secretStores;
   const localConfig = table(local['config_stores']);
-  localConfig[configId] ??= { format: 'inline-toml', contents: {} };
+  localConfig[JWKS_CONFIG_STORE_NAME] ??= { format: 'inline-toml', contents: {} };
   local['config_stores'] = localConfig;
   const localSecrets = table(local['secret_stores']);
-  localSecrets[secretId] ??= [];
+  localSecrets[SIGNING_SECRET_STORE_NAME] ??= [];
   local['secret_stores'] = localSecrets;
 }
 

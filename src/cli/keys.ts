@@ -14,7 +14,7 @@ import { keyState, type KeyRing } from '../core/signing/key-ring.ts';
 import type { KeyStore } from '../core/signing/keystore.ts';
 import { createKvKeyStore } from '../core/signing/kv-keystore.ts';
 import type { KvStore } from '../core/store/kv.ts';
-import { openStore } from '../node/stores/open-store.ts';
+import { describeStore, openStore } from '../node/stores/open-store.ts';
 import { CliError } from './cli-error.ts';
 import { loadConfigFile } from './load-config-file.ts';
 
@@ -68,6 +68,9 @@ async function openKeyStore(settings: Settings): Promise<{ kv: KvStore; keystore
       'store.path is ":memory:", which keeps nothing: keys need a SQLite file or a Redis server',
     );
   }
+  // Which store, always: a relative path resolves from the current directory, so run elsewhere
+  // the command would otherwise silently use another file than `serve` reads.
+  process.stderr.write(`store: ${describeStore(settings.store)}\n`);
   const kv = await openStore(settings.store);
   const overlapSecs =
     settings.request_signing?.rotation_overlap_secs ?? DEFAULT_ROTATION_OVERLAP_SECS;
@@ -84,6 +87,13 @@ async function run(options: KeysOptions, keystore: KeyStore, out: Out): Promise<
         return;
       }
       for (const line of formatKeyList(ring)) out(line);
+      const inactive = [...ring.keys.values()].filter(
+        (key) => keyState(ring, key.kid) === 'inactive',
+      ).length;
+      out(
+        `${ring.keys.size} keys, ${inactive} inactive` +
+          (inactive === 0 ? '' : ' (remove with `keys deactivate --kid K --delete`)'),
+      );
       return;
     }
     case 'generate': {

@@ -28,6 +28,7 @@ const KINDS = {
    * own rethrows it as `internal`.
    */
   store_value_too_large: { status: 413, message: 'Payload too large' },
+  unsupported_media_type: { status: 415, message: 'Unsupported media type' },
   rate_limited: { status: 429, message: 'Too many requests' },
   header_fields_too_large: { status: 431, message: 'Request header fields too large' },
   internal: { status: 500, message: 'An internal error occurred' },

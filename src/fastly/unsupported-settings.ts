@@ -31,8 +31,8 @@ export const FASTLY_UNSUPPORTED: readonly UnsupportedSetting[] = [
     key: 'request_signing.config_store_id',
     severity: 'error',
     why:
-      'is required on Fastly Compute with [request_signing] enabled = true: the Config Store ' +
-      'holding current-kid, active-kids and the public JWKs',
+      'is required on Fastly Compute with [request_signing] enabled = true: the API store ID of ' +
+      'the Config Store linked as jwks_store (current-kid, active-kids, the public JWKs)',
     check: (settings) =>
       settings.request_signing?.enabled === true &&
       settings.request_signing.config_store_id === undefined,
@@ -41,8 +41,8 @@ export const FASTLY_UNSUPPORTED: readonly UnsupportedSetting[] = [
     key: 'request_signing.secret_store_id',
     severity: 'error',
     why:
-      'is required on Fastly Compute with [request_signing] enabled = true: the Secret Store ' +
-      'holding one signing seed per kid',
+      'is required on Fastly Compute with [request_signing] enabled = true: the API store ID of ' +
+      'the Secret Store linked as signing_keys (one signing seed per kid)',
     check: (settings) =>
       settings.request_signing?.enabled === true &&
       settings.request_signing.secret_store_id === undefined,

@@ -155,13 +155,68 @@ describe('signing endpoints under attack (node)', () => {
     });
     const streamed = await fetch(`${server.url}/_ts/admin/keys/rotate`, {
       method: 'POST',
-      headers: { authorization: ADMIN_AUTH },
+      headers: { authorization: ADMIN_AUTH, 'content-type': 'application/json' },
       body: stream,
       duplex: 'half',
     });
     bodies.push(await streamed.text());
     assert.equal(streamed.status, 413);
     assert.equal((await readRing()).keys.size, 1);
+  });
+
+  it('cross-site requests to the admin key routes are refused before the body is read', async () => {
+    const json = { authorization: ADMIN_AUTH, 'content-type': 'application/json' };
+    const cases: Array<[Record<string, string>, number, RegExp]> = [
+      // <form enctype="text/plain">, as a page the admin visits can send with cached credentials
+      [
+        {
+          authorization: ADMIN_AUTH,
+          'content-type': 'text/plain',
+          origin: 'https://attacker.example',
+          'sec-fetch-site': 'cross-site',
+        },
+        415,
+        /application\/json/,
+      ],
+      [{ authorization: ADMIN_AUTH, 'content-type': 'text/plain' }, 415, /application\/json/],
+      [
+        { authorization: ADMIN_AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+        415,
+        /application\/json/,
+      ],
+      [{ authorization: ADMIN_AUTH }, 415, /application\/json/],
+      [{ ...json, 'sec-fetch-site': 'cross-site' }, 403, /Sec-Fetch-Site: cross-site/],
+      [{ ...json, 'sec-fetch-site': 'same-site' }, 403, /Sec-Fetch-Site: same-site/],
+      [{ ...json, origin: 'https://attacker.example' }, 403, /Origin/],
+      [{ ...json, origin: 'null' }, 403, /Origin/],
+    ];
+    for (const path of ['/_ts/admin/keys/rotate', '/_ts/admin/keys/deactivate']) {
+      for (const [headers, status, error] of cases) {
+        const response = await fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers,
+          body: `{"kid":"csrf-${status}"}`,
+        });
+        const text = await response.text();
+        bodies.push(text);
+        assert.equal(response.status, status, `${path} ${JSON.stringify(headers)}: ${text}`);
+        assert.match(String((JSON.parse(text) as Record<string, unknown>)['error']), error);
+      }
+    }
+    assert.deepEqual([...(await readRing()).keys.keys()], [FIXTURE_KID]);
+    // curl sends neither Origin nor Sec-Fetch-Site; the server's own origin and same-origin pass.
+    const own = new URL(server.url).origin;
+    const extras: Array<Record<string, string>> = [
+      {},
+      { origin: own, 'sec-fetch-site': 'same-origin' },
+    ];
+    for (const extra of extras) {
+      const answer = await call('/_ts/admin/keys/deactivate', '{"kid":"no-such-kid"}', {
+        ...json,
+        ...extra,
+      });
+      assert.equal(answer.status, 404, answer.text);
+    }
   });
 
   it('signing switched off: the admin key routes answer upstream 500, never the origin', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,9 +26,9 @@ interface Run {
   stderr: string;
 }
 
-function runKeys(args: string[], stdin?: string): Promise<Run> {
+function runKeys(args: string[], stdin?: string, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'keys', ...args]);
+    const child = spawn(process.execPath, [BIN, 'keys', ...args], cwd === undefined ? {} : { cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -46,6 +46,9 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
   const keys = async (args: string[], stdin?: string) => {
     const run = await runKeys([...args, '--config', config], stdin);
     outputs.push(run.stdout, run.stderr);
+    if (run.code === 0) {
+      assert.ok(run.stderr.includes(`store: sqlite ${join(dir, 'keys.db')}\n`), run.stderr);
+    }
     return run;
   };
 
@@ -101,7 +104,7 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
     for (const [args, code, message] of cases) {
       const run = await keys(args);
       assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
-      const first = run.stderr.split('\n')[0] ?? '';
+      const first = run.stderr.split('\n').find((line) => !line.startsWith('store: ')) ?? '';
       assert.match(first, message, args.join(' '));
       assert.match(first, /^trusted-server: /);
     }
@@ -117,8 +120,9 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
     const list = await keys(['list']);
     const rows = list.stdout.trim().split('\n');
     assert.match(rows[0] ?? '', /^KID\s+STATE\s+CREATED\s+RETIRED$/);
+    assert.equal(rows.at(-1), '3 keys, 0 inactive');
     const states = Object.fromEntries(
-      rows.slice(1).map((row): [string, string] => {
+      rows.slice(1, -1).map((row): [string, string] => {
         const [kid = '', state = ''] = row.split(/\s+/);
         return [kid, state];
       }),
@@ -154,6 +158,11 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
       // A key deactivated by the CLI while the server runs disappears within its cache time.
       const deactivated = await keys(['deactivate', '--kid', SECOND_KID]);
       assert.equal(deactivated.code, 0, deactivated.stderr);
+      const listed = await keys(['list']);
+      assert.equal(
+        listed.stdout.trim().split('\n').at(-1),
+        '3 keys, 1 inactive (remove with `keys deactivate --kid K --delete`)',
+      );
       await new Promise((resolve) => setTimeout(resolve, 5100));
       const after = await (await fetch(`${served.url}/.well-known/trusted-server.json`)).text();
       assert.ok(!after.includes(SECOND_KID));
@@ -162,6 +171,45 @@ describe('trusted-server keys (real processes, real SQLite file)', () => {
       served.child.kill('SIGTERM');
       await served.exited;
     }
+  });
+
+  it('every subcommand names the store it used, absolute, and never a Redis password', async () => {
+    const relative = join(dir, 'relative.toml');
+    await writeFile(
+      relative,
+      baseToml(
+        'http://127.0.0.1:9',
+        signingToml('[store]\npath = "data/ts.db"\n').replace(/^\n/, ''),
+      ),
+    );
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(join(elsewhere, 'data'), { recursive: true });
+    for (const args of [['list'], ['rotate'], ['deactivate', '--kid', 'nope']]) {
+      const run = await runKeys([...args, '--config', relative], undefined, elsewhere);
+      outputs.push(run.stdout, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^store: sqlite ${join(elsewhere, 'data', 'ts.db').replace(/[.]/g, '\\.')}$`,
+          'm',
+        ),
+        args.join(' '),
+      );
+    }
+    const redis = join(dir, 'redis.toml');
+    await writeFile(
+      redis,
+      baseToml(
+        'http://127.0.0.1:9',
+        signingToml(
+          '[store]\nurl = "redis://admin:hunter2-store-pw@127.0.0.1:1/0"\ntimeout_ms = 200\n',
+        ).replace(/^\n/, ''),
+      ),
+    );
+    const run = await runKeys(['list', '--config', redis]);
+    outputs.push(run.stdout, run.stderr);
+    assert.match(run.stderr, /^store: redis 127\.0\.0\.1:1$/m);
+    assert.ok(!run.stderr.includes('hunter2') && !run.stdout.includes('hunter2'));
   });
 
   it('no output of any command carries a seed', () => {

@@ -1,7 +1,8 @@
 /**
  * The Fastly package with request signing on: it builds for real with the read-only keystore
- * bundled, links the Config and Secret Stores `[request_signing]` names, and a config that leaves
- * either name out is refused, naming the key.
+ * bundled, links the Config and Secret Stores under the fixed names `jwks_store` and
+ * `signing_keys` (as upstream; `config_store_id`/`secret_store_id` are Fastly API store IDs), and a
+ * config that leaves either ID out is refused, naming the key.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,8 +20,8 @@ password = "${PASSWORD}"
 `;
 const SIGNING = `[request_signing]
 enabled = true
-config_store_id = "jwks_store"
-secret_store_id = "signing_keys"
+config_store_id = "01GXXXCONFIGSTOREID"
+secret_store_id = "01GYYYSECRETSTOREID"
 `;
 
 interface SigningManifest {
@@ -52,13 +53,14 @@ describe('Fastly package with request signing on', () => {
     assert.ok(bundle.includes('key management is not supported on Fastly'));
   });
 
-  it('links the Config and Secret Stores the config names', async () => {
-    const manifest = parseToml(
-      await readFile(built.manifest, 'utf8'),
-    ) as unknown as SigningManifest;
+  it('links jwks_store and signing_keys, not stores named after the API store IDs', async () => {
+    const text = await readFile(built.manifest, 'utf8');
+    const manifest = parseToml(text) as unknown as SigningManifest;
     assert.ok('jwks_store' in manifest.setup.config_stores);
     assert.ok('signing_keys' in manifest.setup.secret_stores);
+    assert.ok('jwks_store' in manifest.local_server.config_stores);
     assert.deepEqual(manifest.local_server.secret_stores['signing_keys'], []);
+    assert.doesNotMatch(text, /01G/);
   });
 
   for (const key of ['config_store_id', 'secret_store_id']) {

@@ -195,6 +195,17 @@ describe('stored form', () => {
     assert.deepEqual(back.keys.get('c1')?.jwk, key('c1').jwk);
   });
 
+  it('keeps a key whose kid is an Object.prototype name (__proto__) in the stored form', () => {
+    const stored = { ...key('__proto__'), createdAt: T0 };
+    const ring: KeyRing = {
+      current: '__proto__',
+      active: ['__proto__'],
+      keys: new Map([['__proto__', stored]]),
+    };
+    const keys = (JSON.parse(serializeKeyRing(ring)) as { keys: object }).keys;
+    assert.deepEqual(Object.keys(keys), ['__proto__']);
+  });
+
   it('no other way of printing a ring or a key shows a seed', () => {
     const ring = ringOf('a1', 'b1');
     const views = [

@@ -32,6 +32,13 @@ describe('kid rules', () => {
     }
   });
 
+  it('refuses kids that name Object.prototype machinery', () => {
+    for (const kid of ['__proto__', 'constructor', 'prototype']) {
+      assert.equal(kidFormatProblem(kid), `kid must not be '${kid}'`);
+      assert.throws(() => assertCreatableKid(kid), { code: 'bad_request' });
+    }
+  });
+
   it('refuses empty, over-long and out-of-alphabet kids', () => {
     assert.equal(kidFormatProblem(''), 'kid must be 1..=128 characters');
     assert.equal(kidFormatProblem('x'.repeat(129)), 'kid must be 1..=128 characters');

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { TsError } from '../../src/core/errors.ts';
 import { Secret } from '../../src/core/settings/secret.ts';
 import { nobleEd25519 } from '../../src/core/signing/ed25519-noble.ts';
 import { createKvKeyStore, KEY_RING_KEY } from '../../src/core/signing/kv-keystore.ts';
@@ -13,6 +14,9 @@ import { createConfigSecretKeyStore } from '../../src/core/signing/config-secret
 import { createRequestSigner } from '../../src/core/signing/request-signer.ts';
 import type { KvStore } from '../../src/core/store/kv.ts';
 import { createMemoryKv } from '../../src/core/store/memory-kv.ts';
+import { KV_LIMITS } from '../../src/core/store/kv.ts';
+import { publicJwk } from '../../src/core/signing/jwk.ts';
+import { serializeKeyRing, type StoredKey } from '../../src/core/signing/key-ring.ts';
 import {
   FIXTURE_KID,
   FIXTURE_PAYLOAD,
@@ -49,6 +53,53 @@ describe('kv keystore', () => {
         payload: FIXTURE_PAYLOAD,
       });
     }
+  });
+
+  it('refuses to import or rotate to kid __proto__, storing nothing', async () => {
+    const kv = createMemoryKv();
+    const keystore = createKvKeyStore(kv, { overlapMs: OVERLAP_MS });
+    await assert.rejects(keystore.importKey('__proto__', new Secret(FIXTURE_SEED)), {
+      code: 'bad_request',
+    });
+    await assert.rejects(keystore.rotate('constructor'), { code: 'bad_request' });
+    assert.equal(await kv.get(KEY_RING_KEY), null);
+  });
+
+  it('a ring grown near the store limit refuses rotation with 409 naming what to delete', async () => {
+    const time = clock();
+    const keys = new Map<string, StoredKey>();
+    const ring = () => ({ current: 'live', active: ['live'], keys });
+    const add = (kid: string) =>
+      keys.set(kid, {
+        kid,
+        jwk: publicJwk(kid, new Uint8Array(32).fill(7)),
+        seed: new Secret(FIXTURE_SEED),
+        createdAt: time.now() - 400 * 24 * 3600 * 1000,
+      });
+    add('live');
+    // Inactive keys (deactivated, not deleted) until one more key would not fit.
+    for (let day = 0; serializeKeyRing(ring()).length < KV_LIMITS.valueBytes - 150; day++) {
+      add(`ts-old-${day}`);
+    }
+    const kv = createMemoryKv();
+    await kv.put(KEY_RING_KEY, serializeKeyRing(ring()), { mode: { kind: 'overwrite' } });
+    const keystore = createKvKeyStore(kv, { overlapMs: OVERLAP_MS, now: time.now, cacheMs: 0 });
+    const before = (await kv.get(KEY_RING_KEY))?.value;
+    await assert.rejects(keystore.rotate(), (error: TsError) => {
+      assert.equal(error.status, 409);
+      assert.match(
+        error.message,
+        new RegExp(`holds ${keys.size + 1} keys, ${keys.size - 1} of them inactive`),
+      );
+      assert.match(error.message, /keys deactivate --kid K --delete/);
+      assert.match(error.message, /"delete": true/);
+      return true;
+    });
+    assert.equal((await kv.get(KEY_RING_KEY))?.value, before, 'nothing written');
+    // Deleting inactive keys makes room again.
+    await keystore.deactivate('ts-old-0', { delete: true });
+    await keystore.deactivate('ts-old-1', { delete: true });
+    assert.match((await keystore.rotate('fresh')).newKid, /^fresh$/);
   });
 
   it('rotation makes a key that signs, verified by node:crypto, and the signer follows it', async () => {

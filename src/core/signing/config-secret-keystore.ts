@@ -17,6 +17,15 @@ export interface ConfigSecretReaders {
   secret(key: string): Promise<string | null>;
 }
 
+/**
+ * The resource-link names Fastly's edge reads the signing stores through, fixed as upstream's
+ * `JWKS_CONFIG_STORE_NAME` / `SIGNING_SECRET_STORE_NAME` (request_signing/mod.rs).
+ * `[request_signing]`'s `config_store_id` / `secret_store_id` are Fastly API store IDs, for
+ * writes through Fastly's API only, never link names.
+ */
+export const JWKS_CONFIG_STORE_NAME = 'jwks_store';
+export const SIGNING_SECRET_STORE_NAME = 'signing_keys';
+
 export const FASTLY_WRITES_UNSUPPORTED =
   'key management is not supported on Fastly from this server: use the Fastly API ' +
   '(README, "Key management": write the seed to the Secret Store, then the JWK, active-kids ' +

@@ -175,15 +175,18 @@ interface KeyRingJson {
 
 /** The document as stored. The only place a seed is revealed into text other than signing. */
 export function serializeKeyRing(ring: KeyRing): string {
-  const keys: Record<string, StoredKeyJson> = {};
-  for (const key of ring.keys.values()) {
-    keys[key.kid] = {
-      jwk: key.jwk,
-      secret_seed_base64: key.seed.reveal(),
-      created_at: key.createdAt,
-      ...(key.retiredAt === undefined ? {} : { retired_at: key.retiredAt }),
-    };
-  }
+  // Built from entries, never by assignment into `{}`: a kid such as `__proto__` must stay a key.
+  const keys: Record<string, StoredKeyJson> = Object.fromEntries(
+    [...ring.keys.values()].map((key): [string, StoredKeyJson] => [
+      key.kid,
+      {
+        jwk: key.jwk,
+        secret_seed_base64: key.seed.reveal(),
+        created_at: key.createdAt,
+        ...(key.retiredAt === undefined ? {} : { retired_at: key.retiredAt }),
+      },
+    ]),
+  );
   const json: KeyRingJson = {
     format: RING_FORMAT,
     current: ring.current ?? null,

@@ -9,11 +9,13 @@ export const MAX_KID_LENGTH = 128;
 
 const KID_CHARACTERS = /^[A-Za-z0-9\-_.:]+$/;
 const STARTS_LOWERCASE = /^[a-z]/;
+const RESERVED_KIDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Why `kid` cannot name a key, or undefined when it can. Any kid we may look up (deactivate,
  * delete, verify): 1 to 128 characters of `[A-Za-z0-9-_.:]`, which keeps it safe as a store key
- * and inside the comma-separated `active-kids` list.
+ * and inside the comma-separated `active-kids` list; and none of `__proto__`, `constructor`,
+ * `prototype`, which name an object's machinery when used as a property key.
  */
 export function kidFormatProblem(kid: string): string | undefined {
   if (kid.length === 0 || kid.length > MAX_KID_LENGTH) {
@@ -22,6 +24,7 @@ export function kidFormatProblem(kid: string): string | undefined {
   if (!KID_CHARACTERS.test(kid)) {
     return "kid must contain only ASCII alphanumerics, '-', '_', '.', ':'";
   }
+  if (RESERVED_KIDS.has(kid)) return `kid must not be '${kid}'`;
   return undefined;
 }
 

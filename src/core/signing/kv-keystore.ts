@@ -11,7 +11,7 @@
  */
 import { TsError } from '../errors.ts';
 import { Secret } from '../settings/secret.ts';
-import type { KvStore } from '../store/kv.ts';
+import { KV_LIMITS, type KvStore } from '../store/kv.ts';
 import { updateKv } from '../store/kv-update.ts';
 import { encodeBase64 } from './base64.ts';
 import { defaultEd25519Backend, decodeSigningSeed } from './ed25519.ts';
@@ -31,6 +31,25 @@ import { readOnlyKeyStoreError, type KeyStore } from './keystore.ts';
 
 /** The one entry. A path-like name no Edge Cookie ID (hex and a dot) can ever take. */
 export const KEY_RING_KEY = 'signing/keyring';
+
+const encoder = new TextEncoder();
+
+/**
+ * Refuses (409) a ring whose stored form is over the store's value limit, before the store's own
+ * 413 would: deactivated keys stay in the ring until deleted, so daily rotation fills the entry
+ * in a little over a year. The message says what to delete.
+ */
+function assertRingFits(ring: KeyRing, text: string): void {
+  const bytes = encoder.encode(text).byteLength;
+  if (bytes <= KV_LIMITS.valueBytes) return;
+  const inactive = [...ring.keys.keys()].filter((kid) => !ring.active.includes(kid)).length;
+  const detail =
+    `the signing key ring would be ${bytes} bytes, over the store's ${KV_LIMITS.valueBytes}-byte ` +
+    `value limit: it holds ${ring.keys.size} keys, ${inactive} of them inactive; delete inactive ` +
+    'keys (`trusted-server keys deactivate --kid K --delete`, or "delete": true on ' +
+    '/_ts/admin/keys/deactivate)';
+  throw new TsError('store_conflict', detail, { publicMessage: `Conflict: ${detail}` });
+}
 
 /**
  * How long a read ring is reused. Signing and discovery must not hit the store per request; a
@@ -101,7 +120,9 @@ export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KeySt
       (entry) => {
         before = entry === null ? EMPTY_KEY_RING : parseKeyRing(entry.value);
         after = change(before);
-        return serializeKeyRing(after);
+        const text = serializeKeyRing(after);
+        assertRingFits(after, text);
+        return text;
       },
       { attempts: WRITE_ATTEMPTS },
     );

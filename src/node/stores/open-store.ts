@@ -15,6 +15,19 @@ import { openRedisKv } from './redis-kv.ts';
 import { openRedisRateLimiter } from './redis-rate-limiter.ts';
 import { openSqliteKv } from './sqlite-kv.ts';
 
+/**
+ * The store `openStore` opens, for a line an operator reads: `sqlite /abs/path` (resolved from
+ * the current directory, as `openStore` does) or `redis host:port`. Never the URL's password.
+ */
+export function describeStore(settings: Settings['store']): string {
+  if (settings.url !== undefined) {
+    const url = new URL(settings.url.reveal());
+    return `redis ${url.hostname}:${url.port || '6379'}`;
+  }
+  const path = settings.path ?? DEFAULT_STORE_PATH;
+  return path === ':memory:' ? 'memory' : `sqlite ${resolve(path)}`;
+}
+
 export function openStore(settings: Settings['store'], log?: Logger): Promise<KvStore> {
   if (settings.url !== undefined) {
     return openRedisKv({

@@ -17,9 +17,9 @@ export const DEFAULT_ROTATION_OVERLAP_SECS = 7 * 24 * 3600;
 
 export const requestSigning = object({
   enabled: bool().default(false),
-  /** Fastly: the Config Store holding `current-kid`, `active-kids` and one JWK per kid. */
+  /** Fastly: API store ID of the Config Store linked as `jwks_store` (writes via the API only). */
   config_store_id: str({ nonEmpty: true }).optional(),
-  /** Fastly: the Secret Store holding one standard-base64 seed per kid. */
+  /** Fastly: API store ID of the Secret Store linked as `signing_keys` (writes via the API). */
   secret_store_id: str({ nonEmpty: true }).optional(),
   /**
    * How long a key rotated out of `current` stays published before it may be deactivated. At
