@@ -47,10 +47,23 @@ export function crossSiteRefusal(request: Request): TsError | undefined {
     return new TsError('forbidden', `cross-site request refused (Sec-Fetch-Site: ${site})`);
   }
   const origin = request.headers.get('origin');
-  if (origin !== null && origin !== new URL(request.url).origin) {
+  if (origin !== null && originHost(origin) !== new URL(request.url).host) {
     return new TsError('forbidden', 'cross-origin request refused (Origin is not this server)');
   }
   return undefined;
+}
+
+/**
+ * The host of an `Origin` header (`null` and malformed ones: undefined). Hosts, not origins, are
+ * compared: behind a load balancer that terminates TLS the request reaches this server as http
+ * while the browser's Origin says https, and a scheme alone gives a foreign page nothing.
+ */
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The body as a JSON object (an empty body is `{}` when `emptyAllowed`). */
