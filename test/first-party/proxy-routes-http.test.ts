@@ -135,6 +135,10 @@ describe('first-party proxy routes over HTTP', () => {
     assert.equal(response.headers.get('clear-site-data'), null);
     assert.equal(response.headers.get('strict-transport-security'), null);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(
+      response.headers.get('content-security-policy'),
+      'sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-forms',
+    );
     // No ID was forwarded (no cookie): the host's caching stands.
     assert.equal(response.headers.get('cache-control'), 'public, max-age=60, s-maxage=600');
   });

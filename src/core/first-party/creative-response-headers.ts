@@ -6,8 +6,18 @@
  * too), `Clear-Site-Data` (would wipe the publisher's storage), `Strict-Transport-Security`,
  * `Alt-Svc`, `Service-Worker-Allowed`, `Refresh`, `Link`…: an allow-list, so a header invented
  * tomorrow does not pass either.
+ *
+ * Every answer is also sandboxed (`CREATIVE_SANDBOX`): `/first-party/sign` signs any http(s) URL
+ * for any caller, so any website can have its own HTML or SVG served here. Sandboxed, such a
+ * document runs in an opaque origin: it cannot read the publisher's cookies or storage, nor make
+ * same-origin requests; a creative still runs its scripts, opens its landing page and submits its
+ * forms (the creative runtime works in an opaque origin).
  */
 import { privateCacheControl } from '../http/response-privacy.ts';
+
+/** The sandbox every proxied answer carries: scripts, popups and forms, never the origin. */
+export const CREATIVE_SANDBOX =
+  'sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-forms';
 
 const PASSED = [
   'content-type',
@@ -46,6 +56,7 @@ export function creativeResponseHeaders(
   }
   // The body's type is the one this proxy judged it by: a browser must not sniff another.
   out.set('x-content-type-options', 'nosniff');
+  out.set('content-security-policy', CREATIVE_SANDBOX);
   if (options.idForwarded) out.set('cache-control', privateCacheControl(out.get('cache-control')));
   return out;
 }
