@@ -396,3 +396,49 @@ describe('first-party proxy routes over HTTP', () => {
     });
   });
 });
+
+describe('proxied stylesheets with the default creative_max_bytes (10 MiB)', () => {
+  const MiB = 1024 * 1024;
+  let host: TestOrigin;
+  let server: TestServer;
+
+  before(async () => {
+    host = await startOrigin((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      res.writeHead(200, { 'content-type': 'text/css' });
+      if (path === '/big.css') return res.end(`a{}${' '.repeat(MiB)}`);
+      if (path === '/urls.css') return res.end('url(a)'.repeat(Math.floor(MiB / 6)));
+      res.end('.x{background:url(x.png)}');
+    });
+    const toml = `${NON_REGULATED}[proxy]\nallow_private_targets = true\n`;
+    server = await startTestServer(testSettings('http://127.0.0.1:9', toml));
+  });
+
+  after(async () => {
+    await server.close();
+    await host.close();
+  });
+
+  const get = async (path: string) =>
+    fetch(server.url + ((await signTarget(signer, `${host.url}${path}`))?.href ?? ''));
+
+  it('refuses one over 1 MiB with a 502', async () => {
+    const response = await get('/big.css');
+    assert.equal(response.status, 502);
+    await response.text();
+  });
+
+  it('refuses one whose rewriting outgrows 1 MiB with a 502, quickly', async () => {
+    const started = performance.now();
+    const response = await get('/urls.css');
+    assert.equal(response.status, 502);
+    await response.text();
+    assert.ok(performance.now() - started < 2000, 'took seconds');
+  });
+
+  it('still rewrites a small one', async () => {
+    const response = await get('/small.css');
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /^\.x\{background:url\(\/first-party\/proxy\?tsurl=/);
+  });
+});

@@ -62,7 +62,29 @@ export function watchedBody(
   );
 }
 
-/** The whole body as text, for rewriters that need it at once (CSS); capped by the fetch. */
-export async function bodyText(body: ReadableStream<Uint8Array>): Promise<string> {
-  return new Response(body).text();
+/**
+ * The whole body as text, for rewriters that need it at once (CSS), read up to `maxBytes`: one byte
+ * more and the body is let go and the read fails (`upstream_too_large`, a 502).
+ */
+export async function bodyText(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  decoder: InstanceType<typeof TextDecoder> = new TextDecoder(),
+): Promise<string> {
+  const reader = body.getReader();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => {});
+      throw new TsError(
+        'upstream_too_large',
+        `creative refused: stylesheet is over the ${maxBytes}-byte cap`,
+      );
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }

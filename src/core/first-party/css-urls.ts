@@ -30,20 +30,29 @@ interface Found {
 const TRIGGER = /url\(|@import|(?:-webkit-)?image-set\(/gi;
 const NAME_CHAR = /[A-Za-z0-9_-]/;
 
-/** Rewrites every URL in `css` through `rewrite` (undefined keeps it). */
-export async function rewriteCssUrls(css: string, rewrite: CssUrlRewrite): Promise<string> {
+/**
+ * Rewrites every URL in `css` through `rewrite` (undefined keeps it). The URLs are rewritten one
+ * after another and the output is checked as it grows: past `limit.maxLength` characters,
+ * `limit.tooLong` is thrown before another URL is rewritten, so a stylesheet packed with short
+ * URLs cannot make many times its size in memory (or in signatures).
+ */
+export async function rewriteCssUrls(
+  css: string,
+  rewrite: CssUrlRewrite,
+  limit?: { maxLength: number; tooLong: (length: number) => Error },
+): Promise<string> {
   if (!/url\(|@import|image-set\(/i.test(css)) return css;
   const found = findCssUrls(css);
   if (found.length === 0) return css;
-  const rewritten = await Promise.all(found.map((item) => rewrite(item.url)));
   let out = '';
   let at = 0;
-  found.forEach((item, index) => {
-    const next = rewritten[index];
-    if (next === undefined) return;
+  for (const item of found) {
+    const next = await rewrite(item.url);
+    if (next === undefined) continue;
     out += css.slice(at, item.start) + item.prefix + item.quote + next + item.quote + item.suffix;
     at = item.end;
-  });
+    if (limit !== undefined && out.length > limit.maxLength) throw limit.tooLong(out.length);
+  }
   return at === 0 ? css : out + css.slice(at);
 }
 

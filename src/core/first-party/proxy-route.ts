@@ -2,7 +2,7 @@
  * `GET /first-party/proxy`: a creative's resource, fetched from its host and served on the
  * publisher's origin. The signed URL is checked first and a refused one fetches nothing; then
  * the body is answered by type: HTML streams through the creative rewriter, CSS is rewritten whole
- * (capped by the fetch), images and everything else pass as they came.
+ * (at most DEFAULT_CREATIVE_MAX_BYTES in and out), images and everything else pass as they came.
  */
 import { TsError } from '../errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
@@ -12,6 +12,7 @@ import type { Settings } from '../settings/settings-schema.ts';
 import { bodyText, decodedBody, watchedBody } from './creative-body.ts';
 import type { CreativeFetch } from './creative-fetch.ts';
 import { creativeResponseHeaders } from './creative-response-headers.ts';
+import { cssMaxBytes } from './creative-rewrite.ts';
 import { withEcParam } from './ec-param.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { signedUrlError, verifySignedUrl } from './verify-signed-url.ts';
@@ -43,6 +44,7 @@ export function createProxyHandler(
   deps: ProxyRouteDependencies,
 ): (request: Request, ctx: RequestContext, ec: EcState | undefined) => Promise<Response> {
   const maxBytes = settings.proxy.creative_max_bytes;
+  const maxCssBytes = cssMaxBytes(maxBytes);
   return async (request, ctx, ec) => {
     const check = await verifySignedUrl(deps.signer, ctx.url, { now: services.now() });
     if (!check.ok) throw signedUrlError(check);
@@ -70,14 +72,14 @@ export function createProxyHandler(
       body,
       response.headers.get('content-encoding'),
       services.codecs,
-      maxBytes,
+      type === 'text/css' ? maxCssBytes : maxBytes,
     );
     headers.delete('content-length');
     headers.delete('content-encoding');
     headers.delete('content-range');
     headers.delete('etag');
     if (type === 'text/css') {
-      const css = await deps.rewriters.cssRewrite(await bodyText(decoded), context);
+      const css = await deps.rewriters.cssRewrite(await bodyText(decoded, maxCssBytes), context);
       headers.set('content-type', 'text/css; charset=utf-8');
       return new Response(css, { status: response.status, headers });
     }
