@@ -206,6 +206,19 @@ describe('first-party proxy routes over HTTP', () => {
         /invalid tstoken/,
       ],
       ['a duplicated token', (href) => `${href}&tstoken=x`, 400, /more than once/],
+      [
+        'its parameters folded into tsurl (the same token)',
+        (href) => {
+          const url = new URL(href, 'https://p.x');
+          const tsurl = url.searchParams.get('tsurl') ?? '';
+          return `/first-party/proxy?${new URLSearchParams([
+            ['tsurl', `${tsurl}?a=1&b=2`],
+            ['tstoken', url.searchParams.get('tstoken') ?? ''],
+          ]).toString()}`;
+        },
+        400,
+        /tsurl carries a query or fragment/,
+      ],
     ];
     for (const [name, spoil, status, reason] of cases) {
       it(name, async () => {
