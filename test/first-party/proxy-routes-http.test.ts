@@ -64,6 +64,12 @@ describe('first-party proxy routes over HTTP', () => {
             'cache-control': 'public, max-age=60, s-maxage=600',
           });
           return res.end(PNG);
+        case '/vary.avif':
+          res.writeHead(200, { 'content-type': 'image/avif', vary: 'Accept, DPR' });
+          return res.end(PNG);
+        case '/untyped':
+          res.writeHead(200, { vary: 'DPR' });
+          return res.end(PNG);
         case '/see-other':
           res.writeHead(303, { location: '/img.png' });
           return res.end();
@@ -141,6 +147,27 @@ describe('first-party proxy routes over HTTP', () => {
     );
     // No ID was forwarded (no cookie): the host's caching stands.
     assert.equal(response.headers.get('cache-control'), 'public, max-age=60, s-maxage=600');
+  });
+
+  it('passes the host’s Vary', async () => {
+    const response = await fetch(base + (await signed('/vary.avif')), {
+      headers: { accept: 'image/avif,image/*' },
+    });
+    assert.equal(response.headers.get('vary'), 'Accept, DPR');
+    await response.arrayBuffer();
+  });
+
+  it('adds Accept to Vary when the type is the image/* guessed from Accept', async () => {
+    const image = await fetch(base + (await signed('/untyped')), {
+      headers: { accept: 'image/webp,image/*' },
+    });
+    assert.equal(image.headers.get('content-type'), 'image/*');
+    assert.equal(image.headers.get('vary'), 'DPR, Accept');
+    await image.arrayBuffer();
+    const other = await fetch(base + (await signed('/untyped')), { headers: { accept: '*/*' } });
+    assert.equal(other.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(other.headers.get('vary'), 'DPR');
+    await other.arrayBuffer();
   });
 
   it('forwards only UA, Accept and Accept-Language, and the Referer cut to its origin', async () => {
