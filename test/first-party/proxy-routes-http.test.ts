@@ -70,6 +70,15 @@ describe('first-party proxy routes over HTTP', () => {
         case '/untyped':
           res.writeHead(200, { vary: 'DPR' });
           return res.end(PNG);
+        case '/latin1.html':
+          res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' });
+          return res.end(Buffer.from('<p>Caf\xe9</p><img src="a.png">', 'latin1'));
+        case '/latin1.css':
+          res.writeHead(200, { 'content-type': 'text/css; charset="ISO-8859-1"' });
+          return res.end(Buffer.from('.x{content:"\xe9";background:url(a.png)}', 'latin1'));
+        case '/klingon.html':
+          res.writeHead(200, { 'content-type': 'text/html; charset=x-klingon' });
+          return res.end('<p>x</p>');
         case '/see-other':
           res.writeHead(303, { location: '/img.png' });
           return res.end();
@@ -205,6 +214,27 @@ describe('first-party proxy routes over HTTP', () => {
       await response.text(),
       /^<script src="\/static\/tsjs=tsjs-creative\.min\.js\?v=[^"]+"><\/script><p>creative<\/p>$/,
     );
+  });
+
+  it('re-encodes a creative in a declared legacy charset as UTF-8 (Latin-1 é arrives as é)', async () => {
+    const html = await fetch(base + (await signed('/latin1.html')));
+    assert.equal(html.status, 200);
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+    const text = await html.text();
+    assert.match(text, /<p>Café<\/p><img src="\/first-party\/proxy\?tsurl=/);
+    const css = await fetch(base + (await signed('/latin1.css')));
+    assert.equal(css.status, 200);
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.match(await css.text(), /^\.x\{content:"é";background:url\(\/first-party\/proxy\?/);
+  });
+
+  it('refuses a charset it does not know with a 502 and one log line naming it', async () => {
+    const response = await fetch(base + (await signed('/klingon.html')));
+    assert.equal(response.status, 502);
+    await response.text();
+    const lines = server.logs.filter((line) => line.includes('x-klingon'));
+    assert.equal(lines.length, 1, server.logs.slice(-3).join('\n'));
+    assert.match(lines[0] ?? '', /unknown charset/);
   });
 
   describe('signed URLs that are refused fetch nothing', () => {

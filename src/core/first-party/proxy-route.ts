@@ -9,7 +9,7 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { EcState } from '../identity/ec-lifecycle.ts';
 import type { ByteTransform, PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
-import { bodyText, decodedBody, watchedBody } from './creative-body.ts';
+import { bodyText, charsetDecoder, decodedBody, utf8Body, watchedBody } from './creative-body.ts';
 import type { CreativeFetch } from './creative-fetch.ts';
 import { creativeResponseHeaders } from './creative-response-headers.ts';
 import { cssMaxBytes } from './creative-rewrite.ts';
@@ -68,6 +68,13 @@ export function createProxyHandler(
       });
     }
 
+    let charset: ReturnType<typeof charsetDecoder>;
+    try {
+      charset = charsetDecoder(response.headers.get('content-type'));
+    } catch (error) {
+      void body.cancel().catch(() => {});
+      throw error;
+    }
     const decoded = decodedBody(
       body,
       response.headers.get('content-encoding'),
@@ -79,12 +86,14 @@ export function createProxyHandler(
     headers.delete('content-range');
     headers.delete('etag');
     if (type === 'text/css') {
-      const css = await deps.rewriters.cssRewrite(await bodyText(decoded, maxCssBytes), context);
+      const text = await bodyText(decoded, maxCssBytes, charset);
+      const css = await deps.rewriters.cssRewrite(text, context);
       headers.set('content-type', 'text/css; charset=utf-8');
       return new Response(css, { status: response.status, headers });
     }
     headers.set('content-type', 'text/html; charset=utf-8');
-    const rewritten = watchedBody(decoded, services.log, host).pipeThrough(
+    const utf8 = charset === undefined ? decoded : utf8Body(decoded, charset);
+    const rewritten = watchedBody(utf8, services.log, host).pipeThrough(
       deps.rewriters.htmlTransform(context),
     );
     return new Response(rewritten, { status: response.status, headers });
