@@ -61,6 +61,24 @@ describe('creative runtime URL rules', () => {
     }
   });
 
+  it('resolves as the browser does: backslashes and tabs can spell another host', () => {
+    const base = `${ORIGIN}/first-party/proxy?tsurl=x`;
+    const sign = (raw: string) => urlToSign(raw, ORIGIN, [], base);
+    for (const raw of [
+      '\\\\evil.example/x.png',
+      '/\\evil.example/x.png',
+      '/\t/evil.example/x.png',
+    ]) {
+      assert.equal(sign(raw), 'https://evil.example/x.png', JSON.stringify(raw));
+    }
+    // Relative URLs resolve against the document's base: another origin's base means another host.
+    assert.equal(sign('img/a.png'), undefined);
+    assert.equal(
+      urlToSign('img/a.png', ORIGIN, [], 'https://ads.example/c/'),
+      'https://ads.example/c/img/a.png',
+    );
+  });
+
   it('splits srcset without breaking data: URLs and writes it back', () => {
     const candidates = parseSrcset(' a.png 1x,b.png, data:image/png;base64,AA,BB 2x ,c.png 300w');
     assert.deepEqual(candidates, [

@@ -10,11 +10,13 @@ import fc from 'fast-check';
 import { TsError } from '../../src/core/errors.ts';
 import {
   creativeHtmlTransform,
+  rewriteCreativeCss,
   rewriteCreativeHtml,
   type CreativeRewriteOptions,
 } from '../../src/core/first-party/creative-rewrite.ts';
 import type { ProxyTokenSigner } from '../../src/core/first-party/token.ts';
 import { creativeOptions, startTags } from './creative-helpers.ts';
+import { signer } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -85,6 +87,56 @@ describe('the 1 MiB cap', () => {
     await refusal(markup);
     const out = await rewriteCreativeHtml(markup, creativeOptions({ maxBytes: 4 * MiB }));
     assert.ok(out.endsWith('</p>'));
+  });
+});
+
+describe('a proxied stylesheet: 1 MiB in and out, each URL signed once', () => {
+  const base = new URL('https://cdn.example/ads/style.css');
+
+  async function cssRefusal(css: string, maxBytes?: number) {
+    try {
+      const out = await rewriteCreativeCss(css, {
+        signer,
+        excludeDomains: [],
+        baseUrl: base,
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+      });
+      assert.fail(`expected a refusal, got ${out.slice(0, 200)}`);
+    } catch (error) {
+      assert.ok(error instanceof TsError, String(error));
+      assert.equal(error.code, 'upstream_too_large');
+      return error;
+    }
+  }
+
+  it('refuses a stylesheet over 1 MiB, even when the configured cap is larger', async () => {
+    const error = await cssRefusal(`a{}${' '.repeat(MiB)}`, 10 * MiB);
+    assert.match(error.message, /stylesheet is/);
+  });
+
+  it('refuses one whose rewriting outgrows 1 MiB, early: 1 MiB of url(a) was 19 MiB', async () => {
+    const css = 'url(a)'.repeat(Math.floor(MiB / 6));
+    const started = performance.now();
+    const error = await cssRefusal(css, 10 * MiB);
+    assert.match(error.message, /rewritten stylesheet/);
+    assert.ok(performance.now() - started < 2000, 'took seconds');
+  });
+
+  it('signs each absolute URL once however often it appears', async () => {
+    let signed = 0;
+    const counting: ProxyTokenSigner = {
+      ...signer,
+      tokenSync: (full) => (signed++, signer.tokenSync(full)),
+      token: (full) => (signed++, signer.token(full)),
+    };
+    const css = 'a{background:url(a.png)}b{background:url("a.png")}c{background:url(b.png)}';
+    const out = await rewriteCreativeCss(css.repeat(100), {
+      signer: counting,
+      excludeDomains: [],
+      baseUrl: base,
+    });
+    assert.equal(signed, 2);
+    assert.equal(out.split('/first-party/proxy?').length - 1, 300);
   });
 });
 

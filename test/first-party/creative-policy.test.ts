@@ -51,6 +51,13 @@ describe('public addresses', () => {
     ['255.255.255.255', 'reserved'],
     ['64:ff9b::a9fe:a9fe', 'link-local'],
     ['2002:0a00:0001::', 'private'],
+    // Local-use NAT64 (RFC 8215) embeds IPv4 in its last 32 bits, like 64:ff9b::/96.
+    ['64:ff9b:1::a9fe:a9fe', 'link-local'],
+    ['64:ff9b:1:ffff::7f00:1', 'loopback'],
+    ['64:ff9b:1::808:808', undefined],
+    // The deprecated 6to4 relay anycast block (RFC 7526).
+    ['192.88.99.1', 'reserved'],
+    ['::ffff:192.88.99.1', 'reserved'],
     ['example.com', 'not an IP address'],
   ];
   for (const [address, kind] of cases) {

@@ -134,6 +134,17 @@ describe('tricks', () => {
     assert.ok(!isRiskyStyle('background:url(https://cdn.example/a.png)'));
   });
 
+  it('a style with any backslash goes: escapes hide names from the scanner', () => {
+    for (const style of [
+      'background:\\75 rl(https://evil.example/a.png)',
+      'background:u\\rl(https://evil.example/a.png)',
+      'background:u&#92;rl(https://evil.example/a.png)',
+      'content:"\\2014"',
+    ]) {
+      assert.ok(isRiskyStyle(style), style);
+    }
+  });
+
   it('isDangerousUrl', () => {
     for (const url of [
       'javascript:x',

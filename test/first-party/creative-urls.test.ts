@@ -194,6 +194,17 @@ describe('CSS URLs', () => {
     ['k{x:URL(https://cdn.example/u.png)}', 'k{x:URL(P[https://cdn.example/u.png])}'],
     // Not a url() function: a longer identifier ending in "url(".
     ['l{x:myurl(https://cdn.example/n.png)}', 'l{x:myurl(https://cdn.example/n.png)}'],
+    // Names spelt with escapes are the same names to the browser: written back plainly, found.
+    ['n{x:\\75 rl(https://cdn.example/e.png)}', 'n{x:url(P[https://cdn.example/e.png])}'],
+    ['o{x:u\\rl("https://cdn.example/f.png")}', 'o{x:url("P[https://cdn.example/f.png]")}'],
+    ['@\\69mport "https://cdn.example/g.css";', '@import "P[https://cdn.example/g.css]";'],
+    [
+      'p{x:-webkit-image-s\\65t("https://cdn.example/h.png" 1x)}',
+      'p{x:-webkit-image-set("P[https://cdn.example/h.png]" 1x)}',
+    ],
+    // Other escapes, and an escaped `@` (a name, not an at-rule), stay byte for byte.
+    ['q{content:"\\2014"} \\40 import "x"', 'q{content:"\\2014"} \\40 import "x"'],
+    ['r{x:my\\75 rl(https://cdn.example/n.png)}', 'r{x:my\\75 rl(https://cdn.example/n.png)}'],
     // Unterminated: left alone (the browser fetches nothing).
     ['m{x:url(https://cdn.example/open.png', 'm{x:url(https://cdn.example/open.png'],
   ];

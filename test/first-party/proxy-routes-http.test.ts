@@ -64,6 +64,21 @@ describe('first-party proxy routes over HTTP', () => {
             'cache-control': 'public, max-age=60, s-maxage=600',
           });
           return res.end(PNG);
+        case '/vary.avif':
+          res.writeHead(200, { 'content-type': 'image/avif', vary: 'Accept, DPR' });
+          return res.end(PNG);
+        case '/untyped':
+          res.writeHead(200, { vary: 'DPR' });
+          return res.end(PNG);
+        case '/latin1.html':
+          res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' });
+          return res.end(Buffer.from('<p>Caf\xe9</p><img src="a.png">', 'latin1'));
+        case '/latin1.css':
+          res.writeHead(200, { 'content-type': 'text/css; charset="ISO-8859-1"' });
+          return res.end(Buffer.from('.x{content:"\xe9";background:url(a.png)}', 'latin1'));
+        case '/klingon.html':
+          res.writeHead(200, { 'content-type': 'text/html; charset=x-klingon' });
+          return res.end('<p>x</p>');
         case '/see-other':
           res.writeHead(303, { location: '/img.png' });
           return res.end();
@@ -135,8 +150,33 @@ describe('first-party proxy routes over HTTP', () => {
     assert.equal(response.headers.get('clear-site-data'), null);
     assert.equal(response.headers.get('strict-transport-security'), null);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(
+      response.headers.get('content-security-policy'),
+      'sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-forms',
+    );
     // No ID was forwarded (no cookie): the host's caching stands.
     assert.equal(response.headers.get('cache-control'), 'public, max-age=60, s-maxage=600');
+  });
+
+  it('passes the host’s Vary', async () => {
+    const response = await fetch(base + (await signed('/vary.avif')), {
+      headers: { accept: 'image/avif,image/*' },
+    });
+    assert.equal(response.headers.get('vary'), 'Accept, DPR');
+    await response.arrayBuffer();
+  });
+
+  it('adds Accept to Vary when the type is the image/* guessed from Accept', async () => {
+    const image = await fetch(base + (await signed('/untyped')), {
+      headers: { accept: 'image/webp,image/*' },
+    });
+    assert.equal(image.headers.get('content-type'), 'image/*');
+    assert.equal(image.headers.get('vary'), 'DPR, Accept');
+    await image.arrayBuffer();
+    const other = await fetch(base + (await signed('/untyped')), { headers: { accept: '*/*' } });
+    assert.equal(other.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(other.headers.get('vary'), 'DPR');
+    await other.arrayBuffer();
   });
 
   it('forwards only UA, Accept and Accept-Language, and the Referer cut to its origin', async () => {
@@ -176,6 +216,27 @@ describe('first-party proxy routes over HTTP', () => {
     );
   });
 
+  it('re-encodes a creative in a declared legacy charset as UTF-8 (Latin-1 é arrives as é)', async () => {
+    const html = await fetch(base + (await signed('/latin1.html')));
+    assert.equal(html.status, 200);
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+    const text = await html.text();
+    assert.match(text, /<p>Café<\/p><img src="\/first-party\/proxy\?tsurl=/);
+    const css = await fetch(base + (await signed('/latin1.css')));
+    assert.equal(css.status, 200);
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.match(await css.text(), /^\.x\{content:"é";background:url\(\/first-party\/proxy\?/);
+  });
+
+  it('refuses a charset it does not know with a 502 and one log line naming it', async () => {
+    const response = await fetch(base + (await signed('/klingon.html')));
+    assert.equal(response.status, 502);
+    await response.text();
+    const lines = server.logs.filter((line) => line.includes('x-klingon'));
+    assert.equal(lines.length, 1, server.logs.slice(-3).join('\n'));
+    assert.match(lines[0] ?? '', /unknown charset/);
+  });
+
   describe('signed URLs that are refused fetch nothing', () => {
     const cases: [string, (href: string) => string | Promise<string>, number, RegExp][] = [
       [
@@ -202,6 +263,19 @@ describe('first-party proxy routes over HTTP', () => {
         /invalid tstoken/,
       ],
       ['a duplicated token', (href) => `${href}&tstoken=x`, 400, /more than once/],
+      [
+        'its parameters folded into tsurl (the same token)',
+        (href) => {
+          const url = new URL(href, 'https://p.x');
+          const tsurl = url.searchParams.get('tsurl') ?? '';
+          return `/first-party/proxy?${new URLSearchParams([
+            ['tsurl', `${tsurl}?a=1&b=2`],
+            ['tstoken', url.searchParams.get('tstoken') ?? ''],
+          ]).toString()}`;
+        },
+        400,
+        /tsurl carries a query or fragment/,
+      ],
     ];
     for (const [name, spoil, status, reason] of cases) {
       it(name, async () => {
@@ -390,5 +464,51 @@ describe('first-party proxy routes over HTTP', () => {
       const response = await fetch(base + href, { redirect: 'manual' });
       assert.equal(response.status, 400);
     });
+  });
+});
+
+describe('proxied stylesheets with the default creative_max_bytes (10 MiB)', () => {
+  const MiB = 1024 * 1024;
+  let host: TestOrigin;
+  let server: TestServer;
+
+  before(async () => {
+    host = await startOrigin((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      res.writeHead(200, { 'content-type': 'text/css' });
+      if (path === '/big.css') return res.end(`a{}${' '.repeat(MiB)}`);
+      if (path === '/urls.css') return res.end('url(a)'.repeat(Math.floor(MiB / 6)));
+      res.end('.x{background:url(x.png)}');
+    });
+    const toml = `${NON_REGULATED}[proxy]\nallow_private_targets = true\n`;
+    server = await startTestServer(testSettings('http://127.0.0.1:9', toml));
+  });
+
+  after(async () => {
+    await server.close();
+    await host.close();
+  });
+
+  const get = async (path: string) =>
+    fetch(server.url + ((await signTarget(signer, `${host.url}${path}`))?.href ?? ''));
+
+  it('refuses one over 1 MiB with a 502', async () => {
+    const response = await get('/big.css');
+    assert.equal(response.status, 502);
+    await response.text();
+  });
+
+  it('refuses one whose rewriting outgrows 1 MiB with a 502, quickly', async () => {
+    const started = performance.now();
+    const response = await get('/urls.css');
+    assert.equal(response.status, 502);
+    await response.text();
+    assert.ok(performance.now() - started < 2000, 'took seconds');
+  });
+
+  it('still rewrites a small one', async () => {
+    const response = await get('/small.css');
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /^\.x\{background:url\(\/first-party\/proxy\?tsurl=/);
   });
 });

@@ -212,6 +212,28 @@ describe('verifySignedUrl', () => {
     assert.equal(!check.ok && check.reason, 'invalid-tstoken');
   });
 
+  it('refuses a tsurl holding a query or fragment: tsexp cannot hide inside it', async () => {
+    const signed = new URL(await signUrl(signer, clear, { expiresAt: NOW_S - 1 }), 'https://p.x');
+    const tsurl = signed.searchParams.get('tsurl') ?? '';
+    const rest = [...signed.searchParams].filter(
+      ([name]) => name !== 'tsurl' && name !== 'tstoken',
+    );
+    // Same `full`, same token: only the check on tsurl stops the expired URL.
+    const folded = new URLSearchParams([
+      ['tsurl', `${tsurl}?${new URLSearchParams(rest).toString()}`],
+      ['tstoken', signed.searchParams.get('tstoken') ?? ''],
+    ]);
+    const check = await verifySignedUrl(signer, `/first-party/proxy?${folded.toString()}`, {
+      now: NOW,
+    });
+    assert.equal(!check.ok && check.reason, 'invalid-tsurl');
+    for (const odd of [`${tsurl}?`, `${tsurl}#x`]) {
+      const href = await signParts(signer, odd, []);
+      const refused = await verifySignedUrl(signer, href, { now: NOW });
+      assert.equal(!refused.ok && refused.reason, 'invalid-tsurl', odd);
+    }
+  });
+
   for (const bad of ['abc', '-1', '1.5', '', ' 1', '18446744073709551616']) {
     it(`a signed but malformed tsexp ${JSON.stringify(bad)} is invalid-tsexp`, async () => {
       const href = await signUrl(signer, clear, { extras: [['tsexp', bad]] });

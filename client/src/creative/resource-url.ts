@@ -3,20 +3,22 @@
  */
 /**
  * The absolute third-party URL to sign, or undefined to leave `raw` alone: empty values, non-http
- * schemes (`data:`, `blob:`, `about:`…), relative paths (they resolve to the first party), URLs
- * already on the Trusted Server, and hosts the operator excluded. `//host/x` is third-party: it
- * takes the Trusted Server's scheme, as the server-side rewriter does.
+ * schemes (`data:`, `blob:`, `about:`…), URLs on the Trusted Server (relative ones in a document it
+ * served), and hosts the operator excluded. `raw` is resolved against `base` (the document's
+ * `baseURI`) exactly as the browser will load it, so spellings a browser reads as another host
+ * (`\\evil.example/x`, `/\\evil.example/x`, `/<TAB>/evil.example/x`) are signed like
+ * `//evil.example/x`, never mistaken for paths.
  */
 export function urlToSign(
   raw: string,
   origin: string,
   directDomains: readonly string[],
+  base: string = origin,
 ): string | undefined {
-  const value = raw.trim();
-  if (!/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) return undefined;
+  if (raw.trim() === '') return undefined;
   let url: URL;
   try {
-    url = new URL(value, origin);
+    url = new URL(raw, base);
   } catch {
     return undefined;
   }

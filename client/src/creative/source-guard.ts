@@ -53,7 +53,9 @@ export function installSourceGuards(ctx: CreativeContext): void {
     return guards.find((guard) => guard.attr === attr && target instanceof guard.ctor);
   };
 
-  const toSign = (raw: string): string | undefined => urlToSign(raw, ctx.origin, ctx.directDomains);
+  // Resolved as the browser will: against the document's base, read at each call.
+  const toSign = (raw: string): string | undefined =>
+    urlToSign(raw, ctx.origin, ctx.directDomains, document.baseURI);
   const needsSigning = (guard: Guard, raw: string): boolean =>
     guard.attr === 'src'
       ? toSign(raw) !== undefined

@@ -6,8 +6,18 @@
  * too), `Clear-Site-Data` (would wipe the publisher's storage), `Strict-Transport-Security`,
  * `Alt-Svc`, `Service-Worker-Allowed`, `Refresh`, `Link`…: an allow-list, so a header invented
  * tomorrow does not pass either.
+ *
+ * Every answer is also sandboxed (`CREATIVE_SANDBOX`): `/first-party/sign` signs any http(s) URL
+ * for any caller, so any website can have its own HTML or SVG served here. Sandboxed, such a
+ * document runs in an opaque origin: it cannot read the publisher's cookies or storage, nor make
+ * same-origin requests; a creative still runs its scripts, opens its landing page and submits its
+ * forms (the creative runtime works in an opaque origin).
  */
 import { privateCacheControl } from '../http/response-privacy.ts';
+
+/** The sandbox every proxied answer carries: scripts, popups and forms, never the origin. */
+export const CREATIVE_SANDBOX =
+  'sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-forms';
 
 const PASSED = [
   'content-type',
@@ -22,6 +32,8 @@ const PASSED = [
   'last-modified',
   'etag',
   'age',
+  // What the answer varied by: without it a shared cache would hand one variant to every reader.
+  'vary',
 ] as const;
 
 export interface CreativeHeaderOptions {
@@ -43,9 +55,20 @@ export function creativeResponseHeaders(
   if (!out.has('content-type')) {
     // Upstream's default for images; anything else is opaque bytes, never sniffed into HTML.
     out.set('content-type', options.acceptsImage ? 'image/*' : 'application/octet-stream');
+    // The type now depends on the request's Accept: a cache must key on it.
+    if (options.acceptsImage) out.set('vary', withVary(out.get('vary'), 'Accept'));
   }
   // The body's type is the one this proxy judged it by: a browser must not sniff another.
   out.set('x-content-type-options', 'nosniff');
+  out.set('content-security-policy', CREATIVE_SANDBOX);
   if (options.idForwarded) out.set('cache-control', privateCacheControl(out.get('cache-control')));
   return out;
+}
+
+/** `vary` with `name` added, unless it (or `*`) is already there. */
+function withVary(vary: string | null, name: string): string {
+  if (vary === null || vary.trim() === '') return name;
+  const names = vary.split(',').map((part) => part.trim().toLowerCase());
+  if (names.includes('*') || names.includes(name.toLowerCase())) return vary;
+  return `${vary}, ${name}`;
 }

@@ -19,7 +19,7 @@ import { FIRST_PARTY_CLICK_PATH, FIRST_PARTY_PROXY_PATH, signUrl } from './signe
 import type { ProxyTokenSigner } from './token.ts';
 import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
 import { rewriteSrcset, splitSrcsetCandidates, toAbsoluteNetworkUrl } from './creative-urls.ts';
-import { rewriteCssUrls } from './css-urls.ts';
+import { mayHoldCssUrls, rewriteCssUrls } from './css-urls.ts';
 import { rewriteRefreshContent, rewriteUrlList } from './creative-rewrite-values.ts';
 import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
 
@@ -316,10 +316,6 @@ function settle(work: Array<Promise<void>>): Promise<void> | undefined {
   if (work.length === 0) return undefined;
   if (work.length === 1) return work[0];
   return Promise.all(work).then(() => undefined);
-}
-
-function mayHoldCssUrls(css: string): boolean {
-  return /url\(|@import|image-set\(/i.test(css);
 }
 
 function randomHex(): string {

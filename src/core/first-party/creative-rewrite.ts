@@ -156,15 +156,47 @@ export function creativeRewriters(
   };
 }
 
-/** CSS bodies (`text/css` responses), string in/out. */
+/**
+ * CSS bodies (`text/css` responses), string in/out, capped in and out at `maxBytes` (at most
+ * DEFAULT_CREATIVE_MAX_BYTES: a stylesheet is rewritten whole, not streamed). Each absolute URL is
+ * signed once however often it appears, as in HTML. Fails closed: over the cap is an error, never
+ * the unrewritten stylesheet.
+ */
 export async function rewriteCreativeCss(
   css: string,
-  options: Pick<CreativeRewriteOptions, 'signer' | 'excludeDomains' | 'baseUrl'>,
+  options: Pick<CreativeRewriteOptions, 'signer' | 'excludeDomains' | 'baseUrl' | 'maxBytes'>,
 ): Promise<string> {
-  return rewriteCssUrls(css, async (url) => {
-    const absolute = toAbsoluteNetworkUrl(url, options.excludeDomains, options.baseUrl);
-    return absolute === undefined ? undefined : signUrl(options.signer, absolute);
-  });
+  const maxBytes = cssMaxBytes(options.maxBytes);
+  // Length in UTF-16 units never exceeds the UTF-8 byte count: over it is over the cap.
+  if (css.length > maxBytes) throw tooLarge('stylesheet', css.length, maxBytes);
+  const inBytes = encoder.encode(css).byteLength;
+  if (inBytes > maxBytes) throw tooLarge('stylesheet', inBytes, maxBytes);
+  const signed = new Map<string, Promise<string>>();
+  const out = await rewriteCssUrls(
+    css,
+    (url) => {
+      const absolute = toAbsoluteNetworkUrl(url, options.excludeDomains, options.baseUrl);
+      if (absolute === undefined) return Promise.resolve(undefined);
+      let href = signed.get(absolute);
+      if (href === undefined) {
+        href = signUrl(options.signer, absolute);
+        signed.set(absolute, href);
+      }
+      return href;
+    },
+    {
+      maxLength: maxBytes,
+      tooLong: (length) => tooLarge('rewritten stylesheet', length, maxBytes),
+    },
+  );
+  const outBytes = encoder.encode(out).byteLength;
+  if (outBytes > maxBytes) throw tooLarge('rewritten stylesheet', outBytes, maxBytes);
+  return out;
+}
+
+/** The cap on a stylesheet, in and out: the configured one, never over the default. */
+export function cssMaxBytes(configured: number | undefined): number {
+  return Math.min(configured ?? DEFAULT_CREATIVE_MAX_BYTES, DEFAULT_CREATIVE_MAX_BYTES);
 }
 
 /**

@@ -9,6 +9,8 @@
  * escapes are honoured and decoded before the URL is judged (`url(\2f\2f evil.example/x)` is
  * `//evil.example/x` to the browser, and must be proxied like it); `@import "…"` without `url()`
  * and `image-set("…" 1x)` strings are rewritten too (upstream let both reach third parties).
+ * A name spelt with escapes (`\75 rl(`, `u\rl(`, `@\69mport`) is the same name to the browser:
+ * it is written back decoded before the scan, so its URL is found and rewritten like any other.
  * Still not a CSS parser: comments are not skipped (rewriting inside one is harmless).
  */
 
@@ -30,21 +32,60 @@ interface Found {
 const TRIGGER = /url\(|@import|(?:-webkit-)?image-set\(/gi;
 const NAME_CHAR = /[A-Za-z0-9_-]/;
 
-/** Rewrites every URL in `css` through `rewrite` (undefined keeps it). */
-export async function rewriteCssUrls(css: string, rewrite: CssUrlRewrite): Promise<string> {
-  if (!/url\(|@import|image-set\(/i.test(css)) return css;
+/**
+ * Rewrites every URL in `css` through `rewrite` (undefined keeps it). The URLs are rewritten one
+ * after another and the output is checked as it grows: past `limit.maxLength` characters,
+ * `limit.tooLong` is thrown before another URL is rewritten, so a stylesheet packed with short
+ * URLs cannot make many times its size in memory (or in signatures).
+ */
+export async function rewriteCssUrls(
+  original: string,
+  rewrite: CssUrlRewrite,
+  limit?: { maxLength: number; tooLong: (length: number) => Error },
+): Promise<string> {
+  if (!mayHoldCssUrls(original)) return original;
+  const css = decodeEscapedNames(original);
   const found = findCssUrls(css);
   if (found.length === 0) return css;
-  const rewritten = await Promise.all(found.map((item) => rewrite(item.url)));
   let out = '';
   let at = 0;
-  found.forEach((item, index) => {
-    const next = rewritten[index];
-    if (next === undefined) return;
+  for (const item of found) {
+    const next = await rewrite(item.url);
+    if (next === undefined) continue;
     out += css.slice(at, item.start) + item.prefix + item.quote + next + item.quote + item.suffix;
     at = item.end;
-  });
+    if (limit !== undefined && out.length > limit.maxLength) throw limit.tooLong(out.length);
+  }
   return at === 0 ? css : out + css.slice(at);
+}
+
+/** Whether `css` may name a URL: a trigger, or an escape that might spell one. */
+export function mayHoldCssUrls(css: string): boolean {
+  return css.includes('\\') || /url\(|@import|image-set\(/i.test(css);
+}
+
+/** A name (or at-keyword) in which at least one character may be escaped. */
+const NAME = /@?(?:[A-Za-z0-9_-]|\\(?:[0-9a-fA-F]{1,6}[ \t\n\f]?|[^\n\r\f0-9a-fA-F]))+/g;
+const TRIGGER_NAMES: ReadonlySet<string> = new Set([
+  'url',
+  '@import',
+  'image-set',
+  '-webkit-image-set',
+]);
+
+/**
+ * The trigger names spelt with escapes written back plainly. The same value either way, in a name
+ * or in a string, so nothing else changes; the scan then finds them.
+ */
+export function decodeEscapedNames(css: string): string {
+  if (!css.includes('\\')) return css;
+  return css.replace(NAME, (name) => {
+    if (!name.includes('\\')) return name;
+    const plain = unescapeCss(name).toLowerCase();
+    // An escaped `@` (`\40 import`) makes a name, not an at-rule: left as it is.
+    if (plain.startsWith('@') && !name.startsWith('@')) return name;
+    return TRIGGER_NAMES.has(plain) ? plain : name;
+  });
 }
 
 /** Every URL in the text, in order, without overlaps. */

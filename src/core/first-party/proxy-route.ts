@@ -2,16 +2,17 @@
  * `GET /first-party/proxy`: a creative's resource, fetched from its host and served on the
  * publisher's origin. The signed URL is checked first and a refused one fetches nothing; then
  * the body is answered by type: HTML streams through the creative rewriter, CSS is rewritten whole
- * (capped by the fetch), images and everything else pass as they came.
+ * (at most DEFAULT_CREATIVE_MAX_BYTES in and out), images and everything else pass as they came.
  */
 import { TsError } from '../errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { EcState } from '../identity/ec-lifecycle.ts';
 import type { ByteTransform, PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
-import { bodyText, decodedBody, watchedBody } from './creative-body.ts';
+import { bodyText, charsetDecoder, decodedBody, utf8Body, watchedBody } from './creative-body.ts';
 import type { CreativeFetch } from './creative-fetch.ts';
 import { creativeResponseHeaders } from './creative-response-headers.ts';
+import { cssMaxBytes } from './creative-rewrite.ts';
 import { withEcParam } from './ec-param.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { signedUrlError, verifySignedUrl } from './verify-signed-url.ts';
@@ -43,6 +44,7 @@ export function createProxyHandler(
   deps: ProxyRouteDependencies,
 ): (request: Request, ctx: RequestContext, ec: EcState | undefined) => Promise<Response> {
   const maxBytes = settings.proxy.creative_max_bytes;
+  const maxCssBytes = cssMaxBytes(maxBytes);
   return async (request, ctx, ec) => {
     const check = await verifySignedUrl(deps.signer, ctx.url, { now: services.now() });
     if (!check.ok) throw signedUrlError(check);
@@ -66,23 +68,32 @@ export function createProxyHandler(
       });
     }
 
+    let charset: ReturnType<typeof charsetDecoder>;
+    try {
+      charset = charsetDecoder(response.headers.get('content-type'));
+    } catch (error) {
+      void body.cancel().catch(() => {});
+      throw error;
+    }
     const decoded = decodedBody(
       body,
       response.headers.get('content-encoding'),
       services.codecs,
-      maxBytes,
+      type === 'text/css' ? maxCssBytes : maxBytes,
     );
     headers.delete('content-length');
     headers.delete('content-encoding');
     headers.delete('content-range');
     headers.delete('etag');
     if (type === 'text/css') {
-      const css = await deps.rewriters.cssRewrite(await bodyText(decoded), context);
+      const text = await bodyText(decoded, maxCssBytes, charset);
+      const css = await deps.rewriters.cssRewrite(text, context);
       headers.set('content-type', 'text/css; charset=utf-8');
       return new Response(css, { status: response.status, headers });
     }
     headers.set('content-type', 'text/html; charset=utf-8');
-    const rewritten = watchedBody(decoded, services.log, host).pipeThrough(
+    const utf8 = charset === undefined ? decoded : utf8Body(decoded, charset);
+    const rewritten = watchedBody(utf8, services.log, host).pipeThrough(
       deps.rewriters.htmlTransform(context),
     );
     return new Response(rewritten, { status: response.status, headers });

@@ -121,9 +121,15 @@ export function isDangerousUrl(value: string): boolean {
   return !SAFE_DATA_IMAGES.has(mime);
 }
 
-/** Upstream's substring test, run on the value with references, escapes and comments undone. */
+/**
+ * Upstream's substring test, run on the value with references, escapes and comments undone; and
+ * any backslash at all. A creative's inline style has no need of CSS escapes, and escapes are how a
+ * name hides from a scanner (`\75 rl(…)` is `url(…)` to the browser).
+ */
 export function isRiskyStyle(raw: string): boolean {
-  const css = unescapeCss(decodeAttributeValue(raw))
+  const decoded = decodeAttributeValue(raw);
+  if (decoded.includes('\\')) return true;
+  const css = unescapeCss(decoded)
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/\s+/g, '')
     .toLowerCase();

@@ -1,9 +1,12 @@
 /**
  * Checks a signed first-party URL and gives back the clear target it stands for, or the one reason
  * it is refused. Follows upstream's `reconstruct_and_validate_signed_target` step for step (same
- * order of checks, same `full`), so every URL upstream accepts is accepted here, with one addition:
- * a second `tsurl` or `tstoken` is refused instead of silently taking the last. Upstream never
- * writes two, and a URL whose parts disagree about its target is not one to fetch.
+ * order of checks, same `full`), so every URL upstream signs is accepted here, with two additions:
+ * - a second `tsurl` or `tstoken` is refused instead of silently taking the last. Upstream never
+ *   writes two, and a URL whose parts disagree about its target is not one to fetch;
+ * - a `tsurl` holding a `?` or `#` is refused. Neither signer (ours, upstream's) writes one, and
+ *   with one the parameters could move inside `tsurl` and give the same `full`: the token would
+ *   still match while `tsexp`, no longer a parameter, went unchecked.
  */
 import { TsError } from '../errors.ts';
 import { fullUrl, type QueryPair } from './signed-url.ts';
@@ -14,6 +17,7 @@ export type SignedUrlFailure =
   | 'missing-tsurl'
   | 'missing-tstoken'
   | 'duplicate-parameter'
+  | 'invalid-tsurl'
   | 'invalid-tstoken'
   | 'invalid-tsexp'
   | 'expired-tsexp';
@@ -77,6 +81,7 @@ export async function verifySignedUrl(
   if (tsurls.length > 1 || tokens.length > 1) {
     return fail('duplicate-parameter', 'tsurl or tstoken given more than once');
   }
+  if (/[?#]/.test(tsurl)) return fail('invalid-tsurl', 'tsurl carries a query or fragment');
 
   const target = fullUrl(tsurl, signed);
   if (!(await signer.verify(target, token))) return fail('invalid-tstoken', 'invalid tstoken');

@@ -35,6 +35,8 @@ const IPV4_NON_PUBLIC = ranges({
   reserved: [
     '192.0.0.0/24',
     '192.0.2.0/24',
+    // 6to4 relay anycast (RFC 7526 deprecated it): a relay, never a creative host.
+    '192.88.99.0/24',
     '198.18.0.0/15',
     '198.51.100.0/24',
     '203.0.113.0/24',
@@ -56,6 +58,8 @@ const IPV6_NON_PUBLIC = ranges({
 const MAPPED = parseAddressRange('::ffff:0:0/96');
 const COMPATIBLE = parseAddressRange('::/96');
 const NAT64 = parseAddressRange('64:ff9b::/96');
+/** Local-use NAT64 (RFC 8215): judged, like the well-known prefix, by its last 32 bits. */
+const NAT64_LOCAL = parseAddressRange('64:ff9b:1::/48');
 const SIX_TO_FOUR = parseAddressRange('2002::/16');
 
 /**
@@ -95,7 +99,8 @@ function embeddedIPv4(address: Uint8Array): Uint8Array | undefined {
   if (MAPPED && rangeContains(MAPPED, address)) return address;
   if (
     (COMPATIBLE && rangeContains(COMPATIBLE, address)) ||
-    (NAT64 && rangeContains(NAT64, address))
+    (NAT64 && rangeContains(NAT64, address)) ||
+    (NAT64_LOCAL && rangeContains(NAT64_LOCAL, address))
   ) {
     return mapped(address.subarray(12, 16));
   }
