@@ -203,6 +203,12 @@ describe('property: sanitised output has nothing executable, and is stable', () 
     '<textarea>',
     '</textarea>',
   );
+  it('refuses markup whose output would open raw text once an element is removed', async () => {
+    // The form and its SVG go; the iframe the engine read as SVG content would then open raw
+    // text and swallow the page the creative is placed in.
+    await assert.rejects(sanitize('<form><svg></form><iframe srcdoc=x>'), /markup ends inside/);
+  });
+
   it('parse5 builds no script/style/… element and no on* attribute from any output', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(piece, { maxLength: 14 }), async (pieces) => {

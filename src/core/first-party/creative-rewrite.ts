@@ -98,7 +98,31 @@ async function rewriteAtDepth(
   const size = output.reduce((total, chunk) => total + chunk.byteLength, 0);
   if (size > maxBytes) throw tooLarge('rewritten markup', size, maxBytes);
   if (!rules.sawEndMarker) throw unterminated();
-  return new TextDecoder('utf-8', { fatal: true }).decode(concatBytes(output, size));
+  const bytes = concatBytes(output, size);
+  if (!(await endsInData(bytes, maxBytes))) throw unterminated();
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+/**
+ * Whether markup leaves the tokenizer in plain data, read on its own. Asked of the output too:
+ * auction markup is placed inside a page, and removing an element can change how what follows is
+ * read (`<form><svg></form><iframe>`: the engine leaves SVG content only at `</svg>`, so it read
+ * the iframe as an SVG element; with the form and its SVG removed it opens raw text that would
+ * swallow the rest of the page). One more tokenizer pass, without handlers but one.
+ */
+async function endsInData(bytes: Uint8Array, maxBytes: number): Promise<boolean> {
+  const marker = `ts-creative-check-${crypto.randomUUID()}`;
+  let seen = false;
+  const check = new HtmlRewriter({ ...builtinLimits(maxBytes), output: () => undefined });
+  check.on(marker, { element: () => void (seen = true) });
+  try {
+    await check.write(bytes);
+    await check.write(encoder.encode(`<${marker}>`));
+    await check.end();
+  } catch {
+    return false;
+  }
+  return seen;
 }
 
 /** Streaming mode for proxied HTML: bytes in, rewritten bytes out, as they are processed. */
