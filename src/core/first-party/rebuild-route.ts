@@ -12,10 +12,16 @@
  *   an opaque-origin creative frame, which cannot read a JSON answer: it gets a 302 to the href.
  */
 import { TsError } from '../errors.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import { readCappedBody } from '../identity/batch-sync.ts';
+import { readBoundedText } from '../http/request-body.ts';
 import type { PlatformServices } from '../services.ts';
-import { FIRST_PARTY_CLICK_PATH, signParts, type QueryPair } from './signed-url.ts';
+import {
+  FIRST_PARTY_CLICK_PATH,
+  SIGNED_URL_HEADERS,
+  signParts,
+  type QueryPair,
+} from './signed-url.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { signedUrlError, verifySignedUrl } from './verify-signed-url.ts';
 
@@ -72,12 +78,7 @@ export function createRebuildHandler(
     }
     const added = Object.fromEntries(pairs.filter(([name]) => !before.has(name)));
     const removed = [...before.keys()].filter((name) => !params.has(name)).sort();
-    return new Response(JSON.stringify({ href, base: check.tsurl, added, removed }), {
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store, private',
-      },
-    });
+    return jsonResponse(200, { href, base: check.tsurl, added, removed }, SIGNED_URL_HEADERS);
   };
 }
 
@@ -89,13 +90,7 @@ function isFormPost(request: Request): boolean {
 
 async function readRebuildRequest(request: Request, ctx: RequestContext): Promise<RebuildRequest> {
   if (request.method !== 'POST') return fromPairs(ctx.url.searchParams);
-  const text = await readCappedBody(request, REBUILD_MAX_BODY_BYTES);
-  if (text === undefined) {
-    throw new TsError(
-      'payload_too_large',
-      `proxy-rebuild body over ${REBUILD_MAX_BODY_BYTES} bytes`,
-    );
-  }
+  const text = await readBoundedText(request, REBUILD_MAX_BODY_BYTES, 'proxy-rebuild');
   if (isFormPost(request)) return fromPairs(new URLSearchParams(text));
   let parsed: unknown;
   try {

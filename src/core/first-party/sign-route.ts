@@ -8,13 +8,14 @@
  * that can never be fetched only hands out a working-looking link.
  */
 import { TsError } from '../errors.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import { readCappedBody } from '../identity/batch-sync.ts';
+import { readBoundedText } from '../http/request-body.ts';
 import type { PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import { creativeTargetRefusal, type TargetPolicy } from './creative-target.ts';
 import { createHostAllowList, isExcludedUrl } from './domain-patterns.ts';
-import { signTarget } from './signed-url.ts';
+import { SIGNED_URL_HEADERS, signTarget } from './signed-url.ts';
 import type { ProxyTokenSigner } from './token.ts';
 
 export const SIGN_MAX_BODY_BYTES = 64 * 1024;
@@ -49,15 +50,16 @@ export function createSignHandler(
     const expiresAt = Math.floor(services.now() / 1000) + SIGN_LIFETIME_SECONDS;
     const signed = await signTarget(signer, absolute, { expiresAt });
     if (signed === undefined) throw unsupported('does not parse');
-    const headers = new Headers({
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store, private',
-    });
     // An opaque-origin creative frame asks with a credential-less GET (client/src/creative/
     // sign-client.ts) and can read the answer only with this grant. It gives nothing away: the
     // GET carries no cookie, and anyone can ask this endpoint for the same answer directly.
-    if (request.method === 'GET') headers.set('access-control-allow-origin', '*');
-    return new Response(JSON.stringify({ href: signed.href, base: signed.tsurl }), { headers });
+    const grant: Record<string, string> =
+      request.method === 'GET' ? { 'access-control-allow-origin': '*' } : {};
+    return jsonResponse(
+      200,
+      { href: signed.href, base: signed.tsurl },
+      { ...SIGNED_URL_HEADERS, ...grant },
+    );
   };
 }
 
@@ -67,13 +69,7 @@ async function requestedUrl(request: Request, ctx: RequestContext): Promise<stri
     if (url === null) throw badRequest('missing url');
     return url;
   }
-  const text = await readCappedBody(request, SIGN_MAX_BODY_BYTES);
-  if (text === undefined) {
-    throw new TsError(
-      'payload_too_large',
-      `first-party sign body over ${SIGN_MAX_BODY_BYTES} bytes`,
-    );
-  }
+  const text = await readBoundedText(request, SIGN_MAX_BODY_BYTES, 'first-party sign');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -13,6 +13,15 @@ import type { ProxyTokenSigner } from './token.ts';
 export const FIRST_PARTY_PROXY_PATH = '/first-party/proxy';
 export const FIRST_PARTY_CLICK_PATH = '/first-party/click';
 
+/**
+ * The headers of the sign and proxy-rebuild answers: upstream's content type, and never kept by a
+ * cache (a signed URL is minted for one creative, and sign's expire in seconds).
+ */
+export const SIGNED_URL_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store, private',
+} as const;
+
 /** A name/value query parameter, decoded. */
 export type QueryPair = readonly [name: string, value: string];
 

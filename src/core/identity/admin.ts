@@ -22,7 +22,7 @@ import { ecLogId, isValidEcId } from './ec-id.ts';
 import { EIDS_COOKIE, previewEidCookies, SHAREDID_COOKIE } from './eid-cookies.ts';
 import { graphEids, type GraphEids } from './graph-eids.ts';
 import { isTombstone, parseGraphEntry } from './graph-entry.ts';
-import { jsonResponse } from './json-response.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { PartnerRegistry } from './partners.ts';
 
 export const ADMIN_EC_PATH = '/_ts/admin/ec';

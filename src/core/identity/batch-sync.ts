@@ -13,13 +13,14 @@
  * rejected, errors:[{index, reason}]}` (200 when all were accepted, else 207) for a processed one.
  */
 import { toTsError } from '../errors.ts';
+import { readCappedText } from '../http/request-body.ts';
 import type { Logger } from '../log.ts';
 import type { RateLimiter } from '../store/rate-limiter.ts';
 import { bearerToken } from './bearer.ts';
 import { ecLogId, isValidEcId, normalizeEcIdForKv } from './ec-id.ts';
 import { isStorableUid } from './eid-cookies.ts';
 import type { IdentityGraph } from './identity-graph.ts';
-import { jsonResponse } from './json-response.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { PartnerRegistry } from './partners.ts';
 
 export const BATCH_SYNC_PATH = '/_ts/api/v1/batch-sync';
@@ -109,7 +110,7 @@ export function createBatchSyncHandler(
       return unavailable();
     }
 
-    const body = await readCappedBody(request, MAX_BATCH_BODY_BYTES);
+    const body = await readCappedText(request, MAX_BATCH_BODY_BYTES);
     if (body === undefined) {
       return refusal(
         413,
@@ -122,39 +123,6 @@ export function createBatchSyncHandler(
     const result = await applyMappings(graph, partner.source_domain, parsed.mappings, log);
     return jsonResponse(result.rejected === 0 ? 200 : 207, result);
   };
-}
-
-/**
- * The body's text, or undefined once it is over `cap` bytes — by its declared length, or while it
- * arrives. Reading stops at the cap: what a sender streams past it is never buffered. The stream
- * is released, not cancelled: cancelling a Node request body closes its connection, and with it
- * the 413 this answers.
- */
-export async function readCappedBody(request: Request, cap: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > cap) return undefined;
-  if (request.body === null) return '';
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > cap) return undefined;
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 export type BatchParse =

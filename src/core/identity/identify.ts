@@ -16,7 +16,7 @@ import type { EcState } from './ec-lifecycle.ts';
 import { ecLogId } from './ec-id.ts';
 import { isTombstone } from './graph-entry.ts';
 import type { IdentityGraph } from './identity-graph.ts';
-import { jsonResponse } from './json-response.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { PartnerRegistry } from './partners.ts';
 
 export const IDENTIFY_PATH = '/_ts/api/v1/identify';

@@ -17,8 +17,8 @@
  * store that cannot be written from here (Fastly, Workers KV).
  */
 import { toTsError, TsError } from '../errors.ts';
-import { readCappedBody } from '../identity/batch-sync.ts';
-import { jsonResponse } from '../identity/json-response.ts';
+import { readBoundedText } from '../http/request-body.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { Logger } from '../log.ts';
 import type { KeyStore } from './keystore.ts';
 
@@ -71,10 +71,7 @@ async function readObject(
   request: Request,
   emptyAllowed: boolean,
 ): Promise<Record<string, unknown>> {
-  const text = await readCappedBody(request, ADMIN_KEYS_MAX_BODY_BYTES);
-  if (text === undefined) {
-    throw new TsError('payload_too_large', `body over ${ADMIN_KEYS_MAX_BODY_BYTES} bytes`);
-  }
+  const text = await readBoundedText(request, ADMIN_KEYS_MAX_BODY_BYTES, 'admin keys');
   if (text.trim() === '' && emptyAllowed) return {};
   let parsed: unknown;
   try {

@@ -5,9 +5,9 @@
  * made just before a deactivation can still be checked. Beyond upstream: with
  * `verify_max_age_secs`, a payload whose `ts` is too far from now is not verified.
  */
-import { readCappedBody } from '../identity/batch-sync.ts';
-import { jsonResponse } from '../identity/json-response.ts';
-import { toTsError, TsError } from '../errors.ts';
+import { readBoundedBytes } from '../http/request-body.ts';
+import { jsonResponse } from '../http/json-response.ts';
+import { toTsError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { verifyEd25519Signature } from './ed25519.ts';
 import type { Ed25519Backend } from './ed25519-backend.ts';
@@ -53,14 +53,12 @@ export function createVerifyHandler(
     jsonResponse(200, { verified: false, kid, message, error } satisfies VerifyAnswer);
 
   return async (request) => {
-    const text = await readCappedBody(request, VERIFY_SIGNATURE_MAX_BODY_BYTES);
-    if (text === undefined) {
-      throw new TsError(
-        'payload_too_large',
-        `verify-signature body over ${VERIFY_SIGNATURE_MAX_BODY_BYTES} bytes`,
-      );
-    }
-    const { payload, signature, kid } = parseVerifySignatureRequest(new TextEncoder().encode(text));
+    const body = await readBoundedBytes(
+      request,
+      VERIFY_SIGNATURE_MAX_BODY_BYTES,
+      'verify-signature',
+    );
+    const { payload, signature, kid } = parseVerifySignatureRequest(body);
     const kidProblem = kidFormatProblem(kid);
     if (kidProblem !== undefined) return failed(kid, 'Verification error', kidProblem);
     const jwk = await keystore.jwk(kid);

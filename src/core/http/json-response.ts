@@ -1,6 +1,7 @@
 /**
- * The JSON responses of the identity endpoints (identify, batch sync, admin). None of them may be
- * cached anywhere: each answer is about one reader or one partner's call.
+ * The JSON answers of this server's own endpoints (identify, batch sync, the admin routes,
+ * verify-signature, first-party sign and proxy-rebuild). None may be cached by default: each is
+ * about one reader, one partner's call or one signed URL.
  */
 
 export function jsonResponse(
