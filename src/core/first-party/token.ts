@@ -21,7 +21,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes/byte-arrays.ts';
 import type { Secret } from '../settings/secret.ts';
-import { base64UrlEncode } from './base64url.ts';
+import { encodeBase64Url } from '../bytes/base64url.ts';
 import { constantTimeEqual } from './constant-time.ts';
 
 /** Length of every `tstoken`: 32 digest bytes in unpadded base64url. */
@@ -62,13 +62,13 @@ export function createProxyTokenSigner(proxySecret: Secret): ProxyTokenSigner {
     return concatBytes([BLOB_PREFIX, nonce, sealed]);
   }
 
-  const tokenSync = (full: string): string => base64UrlEncode(sha256(blob(full)));
+  const tokenSync = (full: string): string => encodeBase64Url(sha256(blob(full)));
 
   return {
     token: (full) => settle(() => tokenSync(full)),
     tokenSync,
     verify: (full, candidate) => settle(() => constantTimeEqual(tokenSync(full), candidate)),
-    encodeUrl: (full) => settle(() => base64UrlEncode(blob(full))),
+    encodeUrl: (full) => settle(() => encodeBase64Url(blob(full))),
   };
 }
 

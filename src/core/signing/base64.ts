@@ -4,6 +4,8 @@
  * whitespace or leftover bits in the last character, so one byte string has exactly one spelling.
  */
 
+import { encodeBase64Url } from '../bytes/base64url.ts';
+
 const STANDARD_PADDED = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const URL_SAFE_UNPADDED = /^[A-Za-z0-9_-]*$/;
 
@@ -17,9 +19,7 @@ export function encodeBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-export function encodeBase64Url(bytes: Uint8Array): string {
-  return encodeBase64(bytes).replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_');
-}
+export { encodeBase64Url };
 
 /** Undefined unless `text` is canonical, padded, standard-alphabet base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {

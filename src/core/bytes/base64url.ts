@@ -1,10 +1,11 @@
 /**
- * Unpadded base64url (RFC 4648 §5), the encoding of upstream's `tstoken` and `encode_url` blobs.
- * Written out because `Uint8Array.prototype.toBase64` is not on every platform the core runs on.
+ * Unpadded base64url (RFC 4648 §5): first-party tokens, Ed25519 signatures and JWK `x` values.
+ * Written out because `Uint8Array.prototype.toBase64` is not on every platform the core runs on,
+ * and faster than `btoa` plus three replacements on the token's hot path.
  */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-export function base64UrlEncode(bytes: Uint8Array): string {
+export function encodeBase64Url(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
