@@ -14,6 +14,7 @@
  * forms (the creative runtime works in an opaque origin).
  */
 import { privateCacheControl } from '../http/response-privacy.ts';
+import { addVary } from '../http/vary.ts';
 
 /** The sandbox every proxied answer carries: scripts, popups and forms, never the origin. */
 export const CREATIVE_SANDBOX =
@@ -56,19 +57,11 @@ export function creativeResponseHeaders(
     // Upstream's default for images; anything else is opaque bytes, never sniffed into HTML.
     out.set('content-type', options.acceptsImage ? 'image/*' : 'application/octet-stream');
     // The type now depends on the request's Accept: a cache must key on it.
-    if (options.acceptsImage) out.set('vary', withVary(out.get('vary'), 'Accept'));
+    if (options.acceptsImage) addVary(out, 'Accept');
   }
   // The body's type is the one this proxy judged it by: a browser must not sniff another.
   out.set('x-content-type-options', 'nosniff');
   out.set('content-security-policy', CREATIVE_SANDBOX);
   if (options.idForwarded) out.set('cache-control', privateCacheControl(out.get('cache-control')));
   return out;
-}
-
-/** `vary` with `name` added, unless it (or `*`) is already there. */
-function withVary(vary: string | null, name: string): string {
-  if (vary === null || vary.trim() === '') return name;
-  const names = vary.split(',').map((part) => part.trim().toLowerCase());
-  if (names.includes('*') || names.includes(name.toLowerCase())) return vary;
-  return `${vary}, ${name}`;
 }

@@ -14,6 +14,7 @@ import type { ByteTransform, PlatformServices } from '../services.ts';
 import type { Settings } from '../settings/settings-schema.ts';
 import { tsjsScriptSrc, type TsjsBundle } from '../static/tsjs-route.ts';
 import { chooseResponseCoding, classifyResponse } from './classify.ts';
+import { addVary } from '../http/vary.ts';
 import { runBodyPlan } from './body-pipeline.ts';
 import { applyHtmlRules, cspNonce } from './html-rules.ts';
 import type { ResponseTransform } from './publisher-proxy.ts';
@@ -133,13 +134,4 @@ function rewriteHeaders(
   if (rewritten.every((cookie, index) => cookie === cookies[index])) return;
   headers.delete('set-cookie');
   for (const cookie of rewritten) headers.append('set-cookie', cookie);
-}
-
-function addVary(headers: Headers, field: string): void {
-  const vary = headers.get('vary');
-  if (vary === null || vary.trim() === '') headers.set('vary', field);
-  else if (vary.trim() === '*') return;
-  else if (!vary.split(',').some((item) => item.trim().toLowerCase() === field.toLowerCase())) {
-    headers.set('vary', `${vary}, ${field}`);
-  }
 }
