@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ifNoneMatchHits } from '../src/core/http/entity-tags.ts';
 import {
   buildCreativeBundle,
   buildUnifiedBundle,
   creativeRuntimeTag,
-  ifNoneMatchHits,
 } from '../src/core/static/tsjs-route.ts';
 import { startOrigin, type TestOrigin } from './helpers/origin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';

@@ -8,7 +8,7 @@
  */
 import type { DeviceSignals } from '../device/device-signals.ts';
 import type { GraphDevice } from './graph-entry.ts';
-import { sha256Hex } from './sha256-hex.ts';
+import { sha256Hex } from '../bytes/sha256-hex.ts';
 
 /** Which signal keeps crawlers from minting IDs (`[ec] bot_gate`, decision D4). */
 export type BotGate = 'ja4' | 'ua' | 'off';

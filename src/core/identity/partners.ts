@@ -4,7 +4,7 @@
  * Bearer token of identify and batch sync). Settings validation already refused duplicates.
  */
 import type { Settings } from '../settings/settings-schema.ts';
-import { sha256Hex } from './sha256-hex.ts';
+import { sha256Hex } from '../bytes/sha256-hex.ts';
 
 export type Partner = Settings['ec']['partners'][number];
 

@@ -4,6 +4,8 @@
  * ETag so a verifier polling it costs one small 304.
  */
 import { TsError } from '../errors.ts';
+import { ifNoneMatchHits } from '../http/entity-tags.ts';
+import { sha256Hex } from '../bytes/sha256-hex.ts';
 import type { Logger } from '../log.ts';
 import { discoveryDocument } from './jwk.ts';
 import type { KeyStore } from './keystore.ts';
@@ -15,27 +17,17 @@ export interface DiscoveryOptions {
   log: Logger;
 }
 
-async function etagOf(body: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
-  const hex = Array.from(new Uint8Array(digest).slice(0, 12), (byte) =>
-    byte.toString(16).padStart(2, '0'),
-  ).join('');
-  return `"${hex}"`;
-}
-
-function matchesEtag(header: string | null, etag: string): boolean {
-  if (header === null) return false;
-  return header.split(',').some((entry) => {
-    const tag = entry.trim().replace(/^W\//, '');
-    return tag === etag || tag === '*';
-  });
-}
-
 export function createDiscoveryHandler(
   keystore: KeyStore,
   options: DiscoveryOptions,
 ): (request: Request) => Promise<Response> {
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
+  // The document changes only when the ring does: its tag is hashed once per version of it.
+  let last = { body: '', etag: '' };
+  const etagOf = async (body: string): Promise<string> => {
+    if (body !== last.body) last = { body, etag: `"${(await sha256Hex(body)).slice(0, 24)}"` };
+    return last.etag;
+  };
   return async (request) => {
     const jwks: string[] = [];
     for (const kid of await keystore.activeKids()) {
@@ -55,7 +47,7 @@ export function createDiscoveryHandler(
     const body = discoveryDocument(jwks);
     const etag = await etagOf(body);
     const headers = { 'cache-control': cacheControl, etag, 'x-content-type-options': 'nosniff' };
-    if (matchesEtag(request.headers.get('if-none-match'), etag)) {
+    if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) {
       return new Response(null, { status: 304, headers });
     }
     return new Response(body, {

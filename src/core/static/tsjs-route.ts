@@ -3,6 +3,7 @@
  * revalidate cheaply. Built once per process: the body and its hash never change at runtime.
  */
 import { TsError } from '../errors.ts';
+import { ifNoneMatchHits } from '../http/entity-tags.ts';
 import { TSJS_MODULES } from './tsjs-bundle.generated.ts';
 
 export const TSJS_PATH_PREFIX = '/static/tsjs=';
@@ -64,14 +65,6 @@ async function hashedBundle(source: string): Promise<TsjsBundle> {
 
 export function tsjsScriptSrc(bundle: TsjsBundle): string {
   return `${TSJS_PATH_PREFIX}tsjs-unified.min.js?v=${bundle.hash}`;
-}
-
-/** RFC 9110 §13.1.2: a list of entity tags (weak comparison) or `*`. */
-export function ifNoneMatchHits(header: string | null, etag: string): boolean {
-  if (header === null) return false;
-  if (header.trim() === '*') return true;
-  const opaque = etag.replace(/^W\//, '');
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
 }
 
 export function createTsjsRoute(
