@@ -6,10 +6,7 @@
  * first-party proxy, integration routes.
  */
 import { TsError } from './errors.ts';
-import { creativeRewriters } from './first-party/creative-rewrite.ts';
 import { createFirstPartyRoutes } from './first-party/first-party-routes.ts';
-import type { CreativeRewriters } from './first-party/proxy-route.ts';
-import { createProxyTokenSigner } from './first-party/token.ts';
 import { reservation, reservationResponse } from './http/reserved-paths.ts';
 import type { RequestContext } from './http/request-context.ts';
 import {
@@ -26,12 +23,7 @@ import { createPublisherRewrite } from './proxy/publisher-rewrite.ts';
 import type { PlatformServices } from './services.ts';
 import { signingRoutes } from './signing/signing-routes.ts';
 import type { Settings } from './settings/settings-schema.ts';
-import {
-  buildUnifiedBundle,
-  createTsjsRoute,
-  creativeRuntimeTag,
-  TSJS_PATH_PREFIX,
-} from './static/tsjs-route.ts';
+import { buildUnifiedBundle, createTsjsRoute, TSJS_PATH_PREFIX } from './static/tsjs-route.ts';
 
 /**
  * A route's part in the Edge Cookie's life: `none` (admin diagnostics, batch sync: the request's
@@ -98,7 +90,7 @@ export function buildRouteTable(
   const routes: Route[] = [
     ...signingRoutes(settings, services),
     ...identityRoutes(settings, services, identity),
-    ...createFirstPartyRoutes(settings, services, proxiedCreativeRewriters(settings, services)),
+    ...createFirstPartyRoutes(settings, services),
     {
       name: 'tsjs',
       // HEAD is answered here too (upstream sends it to the origin, which has no such file).
@@ -121,26 +113,6 @@ export function buildRouteTable(
       handle: (request, ctx) => publisher(request, ctx),
     },
   };
-}
-
-/**
- * The creative rewriters behind `/first-party/proxy`: proxied HTML and CSS get the auction's
- * creative rules, with the proxy's body cap (a proxied document is a page, not an `adm`) and the
- * operator's sanitiser choice (a creative's iframe document is still the creative).
- */
-function proxiedCreativeRewriters(
-  settings: Settings,
-  services: PlatformServices,
-): CreativeRewriters {
-  const excludeDomains = settings.rewrite.exclude_domains;
-  return creativeRewriters({
-    signer: createProxyTokenSigner(settings.publisher.proxy_secret),
-    excludeDomains,
-    runtimeTag: creativeRuntimeTag(excludeDomains),
-    sanitize: settings.auction.sanitize_creatives,
-    maxBytes: settings.proxy.creative_max_bytes,
-    ...(services.htmlEngine ? { engine: services.htmlEngine } : {}),
-  });
 }
 
 /**
