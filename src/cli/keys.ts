@@ -8,8 +8,7 @@ import { TsError } from '../core/errors.ts';
 import { Secret } from '../core/settings/secret.ts';
 import { DEFAULT_ROTATION_OVERLAP_SECS } from '../core/settings/sections/request-signing.ts';
 import type { Settings } from '../core/settings/settings-schema.ts';
-import { decodeBase64 } from '../core/signing/base64.ts';
-import { ED25519_SEED_BYTES } from '../core/signing/ed25519-backend.ts';
+import { seedProblem } from '../core/signing/ed25519.ts';
 import { keyState, type KeyRing } from '../core/signing/key-ring.ts';
 import type { KeyStore } from '../core/signing/keystore.ts';
 import { createKvKeyStore } from '../core/signing/kv-keystore.ts';
@@ -115,14 +114,8 @@ async function run(options: KeysOptions, keystore: KeyStore, out: Out): Promise<
       if (options.kid === undefined) throw new CliError('keys import needs --kid KID');
       if (options.seed === undefined) throw new CliError('keys import needs --seed BASE64 (or -)');
       const seed = new Secret(await readSeed(options.seed));
-      const bytes = decodeBase64(seed.reveal());
-      if (bytes?.byteLength !== ED25519_SEED_BYTES) {
-        throw new CliError(
-          `--seed must be standard base64 (with its = padding) of ${ED25519_SEED_BYTES} bytes` +
-            (bytes === undefined ? '' : `, got ${bytes.byteLength} bytes`),
-        );
-      }
-      bytes.fill(0);
+      const problem = seedProblem(seed.reveal());
+      if (problem !== undefined) throw new CliError(`--seed ${problem}`);
       const result = await keystore.importKey(options.kid, seed);
       out(
         `imported ${result.kid}${result.becameCurrent ? ' (current)' : ' (active)'}; x = ${result.jwk.x}`,

@@ -95,10 +95,12 @@ describe('seed decoding', () => {
     const base64Of = (length: number) => Buffer.alloc(length, 1).toString('base64');
     assert.throws(() => decodeSigningSeed(base64Of(31)), {
       code: 'configuration',
-      message: 'signing key must decode to 32 bytes, got 31',
+      message:
+        'signing key must decode to 32 bytes, got 31: corrupt key material in the secret store',
     });
     assert.throws(() => decodeSigningSeed(base64Of(33)), {
-      message: 'signing key must decode to 32 bytes, got 33',
+      message:
+        'signing key must decode to 32 bytes, got 33: corrupt key material in the secret store',
     });
     assert.throws(() => decodeSigningSeed('not base64 at all!'), {
       code: 'configuration',

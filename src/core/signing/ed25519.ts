@@ -44,23 +44,42 @@ export function defaultEd25519Backend(): Promise<Ed25519Backend> {
   return detected;
 }
 
-/**
- * A signing seed as stored (`signing_keys[kid]`): standard base64 of exactly 32 bytes. Throws
- * `configuration`: a bad value is corrupt key material in the operator's secret store.
- */
-export function decodeSigningSeed(seedBase64: string): Uint8Array {
+/** The seed's bytes, or what is wrong with its text (a phrase that follows its name). */
+function readSeed(seedBase64: string): Uint8Array | string {
   const seed = decodeBase64(seedBase64);
   if (seed === undefined) {
     const hint = /\s/.test(seedBase64) ? ' (it contains whitespace, e.g. a trailing newline)' : '';
-    throw new TsError(
-      'configuration',
-      `signing key is not valid standard base64${hint}: corrupt key material in the secret store`,
-    );
+    return `is not valid standard base64${hint}`;
   }
   if (seed.byteLength !== ED25519_SEED_BYTES) {
+    seed.fill(0);
+    return `must decode to ${ED25519_SEED_BYTES} bytes, got ${seed.byteLength}`;
+  }
+  return seed;
+}
+
+/**
+ * What is wrong with a seed an operator hands over (`keys import`), as a phrase to follow its
+ * name (`--seed must decode to 32 bytes, got 5`); undefined when it is a valid seed: standard
+ * base64 of exactly 32 bytes, as upstream stores it.
+ */
+export function seedProblem(seedBase64: string): string | undefined {
+  const seed = readSeed(seedBase64);
+  if (typeof seed === 'string') return seed;
+  seed.fill(0);
+  return undefined;
+}
+
+/**
+ * A signing seed as stored (`signing_keys[kid]`). Throws `configuration`: a bad value is corrupt
+ * key material in the operator's secret store.
+ */
+export function decodeSigningSeed(seedBase64: string): Uint8Array {
+  const seed = readSeed(seedBase64);
+  if (typeof seed === 'string') {
     throw new TsError(
       'configuration',
-      `signing key must decode to ${ED25519_SEED_BYTES} bytes, got ${seed.byteLength}`,
+      `signing key ${seed}: corrupt key material in the secret store`,
     );
   }
   return seed;

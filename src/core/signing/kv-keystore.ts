@@ -14,7 +14,7 @@ import { Secret } from '../settings/secret.ts';
 import { KV_LIMITS, type KvStore } from '../store/kv.ts';
 import { updateKv } from '../store/kv-update.ts';
 import { encodeBase64 } from './base64.ts';
-import { defaultEd25519Backend, decodeSigningSeed } from './ed25519.ts';
+import { createEd25519Signer, defaultEd25519Backend, seedProblem } from './ed25519.ts';
 import { ED25519_SEED_BYTES, type Ed25519Backend } from './ed25519-backend.ts';
 import { publicJwk, serializeJwk } from './jwk.ts';
 import {
@@ -175,21 +175,10 @@ export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KeySt
       if (problem !== undefined) {
         throw new TsError('bad_request', problem, { publicMessage: `Bad request: ${problem}` });
       }
-      let seedBytes: Uint8Array;
-      try {
-        seedBytes = decodeSigningSeed(seed.reveal());
-      } catch (thrown) {
-        const detail = thrown instanceof Error ? thrown.message : 'invalid seed';
-        throw new TsError(
-          'bad_request',
-          detail.replace(': corrupt key material in the secret store', ''),
-        );
-      }
-      const pair = await (options.backend ?? (await defaultEd25519Backend())).keyPairFromSeed(
-        seedBytes,
-      );
-      seedBytes.fill(0);
-      const jwk = publicJwk(kid, pair.publicKey);
+      const seedIssue = seedProblem(seed.reveal());
+      if (seedIssue !== undefined) throw new TsError('bad_request', `signing key ${seedIssue}`);
+      const { publicKey } = await createEd25519Signer(seed.reveal(), options.backend);
+      const jwk = publicJwk(kid, publicKey);
       const { before } = await update((ring) =>
         importIntoRing(ring, { kid, jwk, seed: new Secret(seed.reveal()) }, now()),
       );
