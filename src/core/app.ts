@@ -11,6 +11,7 @@
  */
 import { compileBasicAuth, unauthorizedError } from './auth/basic-auth.ts';
 import { useBytePrimitives } from './bytes/byte-primitives.ts';
+import { crossSiteRefusal } from './http/cross-site.ts';
 import { errorResponse, toTsError, TsError } from './errors.ts';
 import { createFinalizer } from './finalize.ts';
 import {
@@ -125,6 +126,10 @@ export function createApp(settings: Settings, services: PlatformServices): App {
           'forbidden',
           `no [[handlers]] entry matches ${loggablePath(path)}: the admin route is refused (fix the handler's path regex)`,
         );
+      }
+      if (route.adminOnly) {
+        const refused = crossSiteRefusal(request);
+        if (refused !== undefined) throw refused;
       }
       const ec = route.identity === 'none' ? undefined : identity.read(request, ctx);
       if (ec !== undefined && route.identity === 'organic') identity.mint(ec, request, ctx);

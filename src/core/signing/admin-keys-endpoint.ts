@@ -4,13 +4,10 @@
  * requires. Operator-facing, so a failure's `error` says exactly what went wrong, as upstream's
  * does; no answer or log line ever carries a seed (the ring's seeds are `Secret`s).
  *
- * Cross-site requests are refused before the body is read (CSRF: a browser attaches cached Basic
- * credentials to a cross-site form POST): 415 unless `Content-Type` is `application/json` (a
- * cross-site page can send that only after a CORS preflight, which nothing here approves), 403
- * when `Sec-Fetch-Site` is `cross-site` or `same-site`, or an `Origin` is not the request's own.
- * curl and scripts send neither header, so they are unaffected.
+ * Cross-site requests never reach these handlers: app.ts refuses them for every admin route that
+ * changes state (http/cross-site.ts).
  *
- * Status codes: 400 malformed body or kid, 403 cross-site, 415 not JSON, 404 unknown kid, 409 a rule refused the change (kid
+ * Status codes: 400 malformed body or kid, 404 unknown kid, 409 a rule refused the change (kid
  * taken, current or last active key, overlap window not over: upstream answers those 500, but
  * the operator's next move is to change the request, not to page someone), 413 body over 4 KiB,
  * 500 signing not configured ("missing signing storage configuration", upstream's text), 503 a
@@ -34,36 +31,6 @@ type Handler = (request: Request) => Promise<Response>;
 
 function badRequest(detail: string): TsError {
   return new TsError('bad_request', detail, { publicMessage: `Bad request: ${detail}` });
-}
-
-/** Why a request that may come from another site's page is refused, or undefined. */
-export function crossSiteRefusal(request: Request): TsError | undefined {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') {
-    return new TsError('unsupported_media_type', 'Content-Type must be application/json');
-  }
-  const site = request.headers.get('sec-fetch-site')?.trim().toLowerCase();
-  if (site === 'cross-site' || site === 'same-site') {
-    return new TsError('forbidden', `cross-site request refused (Sec-Fetch-Site: ${site})`);
-  }
-  const origin = request.headers.get('origin');
-  if (origin !== null && originHost(origin) !== new URL(request.url).host) {
-    return new TsError('forbidden', 'cross-origin request refused (Origin is not this server)');
-  }
-  return undefined;
-}
-
-/**
- * The host of an `Origin` header (`null` and malformed ones: undefined). Hosts, not origins, are
- * compared: behind a load balancer that terminates TLS the request reaches this server as http
- * while the browser's Origin says https, and a scheme alone gives a foreign page nothing.
- */
-function originHost(origin: string): string | undefined {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The body as a JSON object (an empty body is `{}` when `emptyAllowed`). */
@@ -120,8 +87,6 @@ export function createAdminKeysHandlers(
   return {
     async rotate(request) {
       try {
-        const refused = crossSiteRefusal(request);
-        if (refused !== undefined) throw refused;
         if (keystore === undefined) throw unconfigured;
         const body = await readObject(request, true);
         const kid = body['kid'];
@@ -151,8 +116,6 @@ export function createAdminKeysHandlers(
       let kid = '';
       let remove = false;
       try {
-        const refused = crossSiteRefusal(request);
-        if (refused !== undefined) throw refused;
         if (keystore === undefined) throw unconfigured;
         const body = await readObject(request, false);
         if (typeof body['kid'] !== 'string') throw badRequest('"kid" must be a string');
