@@ -1,6 +1,10 @@
 /**
  * Which URLs a creative may load as they are, and which must go through the first-party proxy.
+ * Excluded hosts are matched by the server's own rule (bundled from core), so the runtime never
+ * asks `/first-party/sign` for a URL the server would refuse as excluded, or the reverse.
  */
+import { hostMatchesPattern } from '../../../src/core/first-party/domain-patterns.ts';
+
 /**
  * The absolute third-party URL to sign, or undefined to leave `raw` alone: empty values, non-http
  * schemes (`data:`, `blob:`, `about:`…), URLs on the Trusted Server (relative ones in a document it
@@ -23,7 +27,8 @@ export function urlToSign(
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.origin === origin || isDirectHost(url.hostname, directDomains)) return undefined;
+  if (url.origin === origin) return undefined;
+  if (directDomains.some((pattern) => hostMatchesPattern(url.hostname, pattern))) return undefined;
   return url.href;
 }
 
@@ -59,15 +64,4 @@ export function parseSrcset(value: string): SrcsetCandidate[] {
 
 export function serializeSrcset(candidates: readonly SrcsetCandidate[]): string {
   return candidates.map((c) => (c.descriptor ? `${c.url} ${c.descriptor}` : c.url)).join(', ');
-}
-
-/** Upstream's `is_excluded`: exact host, or `*.suffix` for the suffix and its subdomains. */
-export function isDirectHost(host: string, patterns: readonly string[]): boolean {
-  const name = host.toLowerCase();
-  return patterns.some((raw) => {
-    const pattern = raw.toLowerCase();
-    if (!pattern.startsWith('*.')) return name === pattern;
-    const suffix = pattern.slice(2);
-    return name === suffix || name.endsWith(`.${suffix}`);
-  });
 }
