@@ -15,10 +15,11 @@
  * Exactly once, however many `<body>` tags there are.
  */
 import type { Element, HtmlRuleTarget, TextContent } from '../html/index.ts';
-import { FIRST_PARTY_CLICK_PATH, FIRST_PARTY_PROXY_PATH, signUrl } from './signed-url.ts';
+import { FIRST_PARTY_CLICK_PATH } from './signed-url.ts';
+import { memoisedFirstPartyUrls } from './first-party-urls.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { decodeAttributeValue, encodeAttributeValue } from './creative-rewrite-attributes.ts';
-import { rewriteSrcset, splitSrcsetCandidates, toAbsoluteNetworkUrl } from './creative-urls.ts';
+import { rewriteSrcset, splitSrcsetCandidates } from './creative-urls.ts';
 import { mayHoldCssUrls, rewriteCssUrls } from './css-urls.ts';
 import { rewriteRefreshContent, rewriteUrlList } from './creative-rewrite-values.ts';
 import { registerCreativeSanitizer, removeElement, type RemovedElements } from './sanitize.ts';
@@ -86,7 +87,6 @@ export interface CreativeRules {
 export function creativeRules(options: CreativeRuleOptions): CreativeRules {
   const { signer, excludeDomains, runtimeTag } = options;
   const removed: RemovedElements = new WeakSet();
-  const signed = new Map<string, Promise<string>>();
   const markerName = `ts-creative-end-${randomHex()}`;
   let sawEndMarker = false;
 
@@ -107,19 +107,8 @@ export function creativeRules(options: CreativeRuleOptions): CreativeRules {
     }
   }
 
-  /** The signed first-party URL of a value, or undefined to leave it as written. */
-  function firstParty(value: string, basePath: string): Promise<string> | undefined {
-    const absolute = toAbsoluteNetworkUrl(value, excludeDomains, base);
-    if (absolute === undefined) return undefined;
-    const key = `${basePath} ${absolute}`;
-    let href = signed.get(key);
-    if (href === undefined) {
-      href = signUrl(signer, absolute, { basePath });
-      signed.set(key, href);
-    }
-    return href;
-  }
-  const proxy = (value: string) => firstParty(value, FIRST_PARTY_PROXY_PATH);
+  const firstParty = memoisedFirstPartyUrls(signer, excludeDomains, () => base);
+  const proxy = (value: string) => firstParty(value);
 
   // Handlers answer synchronously when there is nothing to sign: a returned promise pauses the
   // document, which costs more than the work on an element with only relative URLs.

@@ -27,8 +27,7 @@ import type { CreativeRewriters } from './proxy-route.ts';
 import type { ProxyTokenSigner } from './token.ts';
 import { creativeRules, type CreativeRules } from './creative-rewrite-rules.ts';
 import { rewriteCssUrls } from './css-urls.ts';
-import { toAbsoluteNetworkUrl } from './creative-urls.ts';
-import { signUrl } from './signed-url.ts';
+import { memoisedFirstPartyUrls } from './first-party-urls.ts';
 
 export interface CreativeRewriteOptions {
   signer: ProxyTokenSigner;
@@ -195,24 +194,15 @@ export async function rewriteCreativeCss(
   if (css.length > maxBytes) throw tooLarge('stylesheet', css.length, maxBytes);
   const inBytes = encoder.encode(css).byteLength;
   if (inBytes > maxBytes) throw tooLarge('stylesheet', inBytes, maxBytes);
-  const signed = new Map<string, Promise<string>>();
-  const out = await rewriteCssUrls(
-    css,
-    (url) => {
-      const absolute = toAbsoluteNetworkUrl(url, options.excludeDomains, options.baseUrl);
-      if (absolute === undefined) return Promise.resolve(undefined);
-      let href = signed.get(absolute);
-      if (href === undefined) {
-        href = signUrl(options.signer, absolute);
-        signed.set(absolute, href);
-      }
-      return href;
-    },
-    {
-      maxLength: maxBytes,
-      tooLong: (length) => tooLarge('rewritten stylesheet', length, maxBytes),
-    },
+  const firstParty = memoisedFirstPartyUrls(
+    options.signer,
+    options.excludeDomains,
+    () => options.baseUrl,
   );
+  const out = await rewriteCssUrls(css, (url) => firstParty(url) ?? Promise.resolve(undefined), {
+    maxLength: maxBytes,
+    tooLong: (length) => tooLarge('rewritten stylesheet', length, maxBytes),
+  });
   const outBytes = encoder.encode(out).byteLength;
   if (outBytes > maxBytes) throw tooLarge('rewritten stylesheet', outBytes, maxBytes);
   return out;
