@@ -10,8 +10,7 @@ import { DEFAULT_ROTATION_OVERLAP_SECS } from '../core/settings/sections/request
 import type { Settings } from '../core/settings/settings-schema.ts';
 import { seedProblem } from '../core/signing/ed25519.ts';
 import { keyState, type KeyRing } from '../core/signing/key-ring.ts';
-import type { KeyStore } from '../core/signing/keystore.ts';
-import { createKvKeyStore } from '../core/signing/kv-keystore.ts';
+import { createKvKeyStore, type KvKeyStore } from '../core/signing/kv-keystore.ts';
 import type { KvStore } from '../core/store/kv.ts';
 import { describeStore, openStore } from '../node/stores/open-store.ts';
 import { CliError } from './cli-error.ts';
@@ -61,7 +60,7 @@ async function readSeed(value: string): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-async function openKeyStore(settings: Settings): Promise<{ kv: KvStore; keystore: KeyStore }> {
+async function openKeyStore(settings: Settings): Promise<{ kv: KvStore; keystore: KvKeyStore }> {
   if (settings.store.path === ':memory:') {
     throw new CliError(
       'store.path is ":memory:", which keeps nothing: keys need a SQLite file or a Redis server',
@@ -77,11 +76,11 @@ async function openKeyStore(settings: Settings): Promise<{ kv: KvStore; keystore
   return { kv, keystore: createKvKeyStore(kv, { overlapMs: overlapSecs * 1000, cacheMs: 0 }) };
 }
 
-async function run(options: KeysOptions, keystore: KeyStore, out: Out): Promise<void> {
+async function run(options: KeysOptions, keystore: KvKeyStore, out: Out): Promise<void> {
   switch (options.subcommand) {
     case 'list': {
       const ring = await keystore.ring();
-      if (ring === undefined || ring.keys.size === 0) {
+      if (ring.keys.size === 0) {
         out('no signing keys (trusted-server keys generate --config FILE)');
         return;
       }

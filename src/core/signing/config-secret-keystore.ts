@@ -33,19 +33,14 @@ export const FASTLY_WRITES_UNSUPPORTED =
 
 const BOOKKEEPING_KEYS: ReadonlySet<string> = new Set(['current-kid', 'active-kids']);
 
-export function createConfigSecretKeyStore(
-  readers: ConfigSecretReaders,
-  kind = 'fastly-config-store',
-  readOnlyReason = FASTLY_WRITES_UNSUPPORTED,
-): KeyStore {
+export function createConfigSecretKeyStore(readers: ConfigSecretReaders): KeyStore {
   // Only well-formed kids reach the stores (a kid from a request names the store key directly),
   // and never the two bookkeeping keys that share the Config Store with the JWKs.
   const lookup = (kid: string): boolean =>
     kidFormatProblem(kid) === undefined && !BOOKKEEPING_KEYS.has(kid);
-  const refuse = () => Promise.reject(readOnlyKeyStoreError(readOnlyReason));
+  const refuse = () => Promise.reject(readOnlyKeyStoreError(FASTLY_WRITES_UNSUPPORTED));
   return {
-    kind,
-    readOnlyReason,
+    kind: 'fastly-config-store',
     currentKid: async () => (await readers.config('current-kid'))?.trim() || undefined,
     activeKids: async () => parseActiveKids((await readers.config('active-kids')) ?? ''),
     jwk: async (kid) => (lookup(kid) ? ((await readers.config(kid)) ?? undefined) : undefined),
@@ -54,7 +49,6 @@ export function createConfigSecretKeyStore(
       const value = await readers.secret(kid);
       return value === null ? undefined : new Secret(value);
     },
-    ring: () => Promise.resolve(undefined),
     rotate: refuse,
     deactivate: refuse,
     importKey: refuse,

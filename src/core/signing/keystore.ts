@@ -10,7 +10,6 @@
 import { TsError } from '../errors.ts';
 import type { Secret } from '../settings/secret.ts';
 import type { Ed25519PublicJwk } from './jwk.ts';
-import type { KeyRing } from './key-ring.ts';
 
 export interface RotationResult {
   readonly newKid: string;
@@ -34,16 +33,12 @@ export interface ImportResult {
 export interface KeyStore {
   /** For logs and the CLI: `sqlite`, `redis`, `durable-object`, `fastly-config-store`. */
   readonly kind: string;
-  /** Why this store cannot change keys (every write refuses with it); undefined when it can. */
-  readonly readOnlyReason: string | undefined;
   currentKid(): Promise<string | undefined>;
   activeKids(): Promise<readonly string[]>;
   /** The stored JWK's JSON text (as published), active or not; undefined for an unknown kid. */
   jwk(kid: string): Promise<string | undefined>;
   /** The kid's seed, standard base64 inside a `Secret`; undefined for an unknown kid. */
   seed(kid: string): Promise<Secret | undefined>;
-  /** The whole ring, where the store holds it as one (the CLI's `list`); undefined elsewhere. */
-  ring(): Promise<KeyRing | undefined>;
   /** A new key, appended to the active kids and made current. `kid` absent: a date kid. */
   rotate(kid?: string): Promise<RotationResult>;
   deactivate(kid: string, options: { delete: boolean }): Promise<DeactivationResult>;

@@ -86,7 +86,12 @@ async function generateKey(backend: Ed25519Backend | undefined): Promise<Generat
   return { publicKey: pair.publicKey, seed: text };
 }
 
-export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KeyStore {
+/** The kv keystore also hands out its whole ring (the CLI's `list`). */
+export interface KvKeyStore extends KeyStore {
+  ring(): Promise<KeyRing>;
+}
+
+export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KvKeyStore {
   const now = options.now ?? Date.now;
   const cacheMs = options.cacheMs ?? KEY_RING_CACHE_MS;
   const randomUuid = options.randomUuid ?? (() => crypto.randomUUID());
@@ -132,7 +137,6 @@ export function createKvKeyStore(kv: KvStore, options: KvKeyStoreOptions): KeySt
 
   return {
     kind: kv.kind,
-    readOnlyReason,
     currentKid: async () => (await read()).current,
     activeKids: async () => (await read()).active,
     jwk: async (kid) => {
