@@ -7,7 +7,7 @@
  */
 import { TsError } from './errors.ts';
 import { createFirstPartyRoutes } from './first-party/first-party-routes.ts';
-import { reservation, reservationResponse } from './http/reserved-paths.ts';
+import { isReservedPath, reservationResponse } from './http/reserved-paths.ts';
 import type { RequestContext } from './http/request-context.ts';
 import {
   ADMIN_EC_PATH,
@@ -67,18 +67,17 @@ const GET: ReadonlySet<string> = new Set(['GET']);
 /**
  * Trusted Server's namespaces (`/_ts/admin`, `/_ts/api`), when no route answered
  * (reserved-paths.ts): answered here, never forwarded to the publisher with the credentials or
- * tokens that were meant for this server.
+ * tokens that were meant for this server. `allow`: the methods of the routes for this path.
  */
-const reservedRoute: Route = {
-  name: 'reserved',
-  methods: ANY_METHOD,
-  matches: (path) => reservation(path) !== undefined,
-  identity: 'none',
-  handle: (request, ctx) =>
-    Promise.resolve(
-      reservationResponse(reservation(ctx.path) ?? { kind: 'reserved' }, request.method),
-    ),
-};
+function reservedRoute(allow: readonly string[]): Route {
+  return {
+    name: 'reserved',
+    methods: ANY_METHOD,
+    matches: isReservedPath,
+    identity: 'none',
+    handle: () => Promise.resolve(reservationResponse(allow)),
+  };
+}
 
 export function buildRouteTable(
   settings: Settings,
@@ -203,6 +202,15 @@ export function matchRoute(table: RouteTable, method: string, path: string): Rou
   for (const route of table.routes) {
     if (route.methods.has(method) && route.matches(path)) return route;
   }
-  if (reservedRoute.matches(path)) return reservedRoute;
+  if (isReservedPath(path)) return reservedRoute(methodsFor(table, path));
   return table.fallback;
+}
+
+/** The methods the routes for `path` take, sorted: the `Allow` of a 405. */
+function methodsFor(table: RouteTable, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of table.routes) {
+    if (route.matches(path)) for (const method of route.methods) methods.add(method);
+  }
+  return [...methods].sort();
 }

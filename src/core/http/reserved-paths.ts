@@ -1,8 +1,8 @@
 /**
  * Trusted Server's own namespaces never reach the publisher. A request under `/_ts/admin` or
  * `/_ts/api` that no route answered — a malformed ID, a future endpoint, a feature switched off,
- * a method the endpoint does not take — is answered here: 405 (with `Allow`) for a real endpoint
- * asked with another method, 404 for everything else.
+ * a method the endpoint does not take — is answered here: 405 (with `Allow`) when routes serve the
+ * path with other methods (the route table says which: routes.ts), 404 for everything else.
  *
  * - `/_ts/admin` (upstream `ec/admin.rs`, `deny_admin_diagnostic_fallback`): such a request has
  *   passed the `^/_ts/admin` basic-auth handler, so forwarding it would hand the operator's
@@ -27,42 +27,24 @@
  * as a regex, so the publisher's paths, which all pass through here, are not copied to lower case.
  */
 const NAMESPACE = /^\/(?:_ts\/(?:admin|api)|admin\/keys(?:\/|$))/i;
-const EC_PATH = '/_ts/admin/ec';
 const MAX_DECODE_ROUNDS = 4;
 
-/** The endpoints in the namespaces, with the methods each answers when its feature is on. */
-const ENDPOINT_METHODS: ReadonlyMap<string, string> = new Map([
-  [EC_PATH, 'GET'],
-  ['/_ts/admin/eids', 'GET'],
-  ['/_ts/api/v1/batch-sync', 'POST'],
-  ['/_ts/api/v1/identify', 'GET, OPTIONS'],
-]);
-
-/** A reserved path: an endpoint (with the methods it takes) or anything else in a namespace. */
-export type Reservation = { kind: 'endpoint'; allow: string } | { kind: 'reserved' };
-
-/** What `path` is in the reserved namespaces; undefined outside them. */
-export function reservation(path: string): Reservation | undefined {
-  const allow = ENDPOINT_METHODS.get(path);
-  if (allow !== undefined) return { kind: 'endpoint', allow };
-  if (path.startsWith(`${EC_PATH}/`)) {
-    const id = path.slice(EC_PATH.length + 1);
-    return id.length > 0 && !id.includes('/') ? { kind: 'endpoint', allow: 'GET' } : RESERVED;
-  }
-  return reachesNamespace(path) ? RESERVED : undefined;
+/** Whether `path` is in the reserved namespaces, as written or once decoded (see above). */
+export function isReservedPath(path: string): boolean {
+  return reachesNamespace(path);
 }
 
-const RESERVED: Reservation = { kind: 'reserved' };
-
-/** The response for a reserved path that no route answered: JSON, like the endpoints'. */
-export function reservationResponse(found: Reservation, method: string): Response {
-  const wrongMethod =
-    found.kind === 'endpoint' && !found.allow.split(', ').includes(method.toUpperCase());
+/**
+ * The answer for a reserved path no route took: 405 naming `allow` (the methods the routes for
+ * this path take) when there are any, else 404. JSON, like the endpoints'.
+ */
+export function reservationResponse(allow: readonly string[]): Response {
+  const wrongMethod = allow.length > 0;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'cache-control': 'no-store',
   };
-  if (wrongMethod) headers.allow = found.allow;
+  if (wrongMethod) headers.allow = allow.join(', ');
   return new Response(
     JSON.stringify({ error: wrongMethod ? 'method not allowed' : 'route not found' }),
     { status: wrongMethod ? 405 : 404, headers },
