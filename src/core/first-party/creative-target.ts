@@ -13,7 +13,7 @@
  * - The host must be in `proxy.allowed_domains` (when the list is not empty).
  */
 import { TsError } from '../errors.ts';
-import { nonPublicAddressText, isIpLiteralHost } from '../http/address-class.ts';
+import { nonPublicHost } from '../http/address-class.ts';
 
 export interface TargetPolicy {
   allowPrivateTargets: boolean;
@@ -30,10 +30,8 @@ export function creativeTargetRefusal(url: URL, policy: TargetPolicy): TsError |
   }
   if (url.username !== '' || url.password !== '') return refuse('creative URL carries credentials');
   if (host === '') return refuse('creative URL has no host');
-  if (!policy.allowPrivateTargets && isIpLiteralHost(host)) {
-    const kind = nonPublicAddressText(host);
-    if (kind !== undefined) return refuse(`creative host ${host} is a ${kind} address`);
-  }
+  const kind = policy.allowPrivateTargets ? undefined : nonPublicHost(host);
+  if (kind !== undefined) return refuse(`creative host ${host} is a ${kind} address`);
   if (!policy.allowsHost(host)) return refuse(`host ${host} is not in proxy.allowed_domains`);
   return undefined;
 }
@@ -42,7 +40,7 @@ export function creativeTargetRefusal(url: URL, policy: TargetPolicy): TsError |
 export function isLoopbackHost(host: string): boolean {
   const name = host.toLowerCase();
   if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  return isIpLiteralHost(name) && nonPublicAddressText(name) === 'loopback';
+  return nonPublicHost(name) === 'loopback';
 }
 
 function refuse(message: string): TsError {

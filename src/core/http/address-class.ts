@@ -94,6 +94,15 @@ export function isIpLiteralHost(hostname: string): boolean {
   return parseAddress(hostname) !== undefined;
 }
 
+/**
+ * Why a URL's hostname is a non-public IP literal, or undefined for a public one or a name (which
+ * only the platform's resolver can judge). The address is parsed once.
+ */
+export function nonPublicHost(hostname: string): string | undefined {
+  const address = parseAddress(hostname);
+  return address === undefined ? undefined : nonPublicKind(address);
+}
+
 /** The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 address, as mapped. */
 function embeddedIPv4(address: Uint8Array): Uint8Array | undefined {
   if (MAPPED && rangeContains(MAPPED, address)) return address;

@@ -15,7 +15,7 @@
  */
 import { TsError } from '../errors.ts';
 import { failureKindFromMessage, fetchFailureError } from '../fetch-failure.ts';
-import { isIpLiteralHost, nonPublicAddressText } from '../http/address-class.ts';
+import { nonPublicHost } from '../http/address-class.ts';
 
 export interface UpstreamFetchOptions {
   /** The whole exchange, request start to last body byte. */
@@ -72,13 +72,11 @@ export function withUpstreamPolicy(transport: UpstreamTransport): UpstreamFetch 
       throw new TsError('upstream_failed', `third-party URL for ${url.host} carries credentials`);
     }
     const publicAddressesOnly = options.publicAddressesOnly ?? false;
-    if (publicAddressesOnly && isIpLiteralHost(url.hostname)) {
-      const kind = nonPublicAddressText(url.hostname);
-      if (kind !== undefined) {
-        throw new TsError('forbidden', `third-party host ${url.hostname} is a ${kind} address`, {
-          publicMessage: `host ${url.hostname} is a ${kind} address`,
-        });
-      }
+    const kind = publicAddressesOnly ? nonPublicHost(url.hostname) : undefined;
+    if (kind !== undefined) {
+      throw new TsError('forbidden', `third-party host ${url.hostname} is a ${kind} address`, {
+        publicMessage: `host ${url.hostname} is a ${kind} address`,
+      });
     }
     const headers = new Headers(request.headers);
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
